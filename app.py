@@ -1,0 +1,15 @@
+"""CodeIt Dashboard: ``streamlit run app.py``.
+
+The entry point only sets up the page and the navigation; each page lives in `pages/`.
+"""
+
+import streamlit as st
+
+st.set_page_config(page_title="CodeIt Dashboard", page_icon=":material/grid_on:", layout="wide")
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/tasks.py", title="Tasks", icon=":material/extension:", url_path="tasks"),
+]
+
+st.navigation(PAGES).run()

@@ -1,0 +1,46 @@
+"""The command line: ``python -m codeit_core <command> ...``.
+
+  datasets                          names and task counts of the bundled datasets
+  exec --dataset D --task ID --program FILE
+                                    run a DSL program on a task, pair by pair
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from codeit_core.tasks import DATASET_TITLES, dataset_names, load_dataset
+
+
+def cmd_datasets(args: argparse.Namespace) -> int:
+    """Print every bundled dataset with its task and pair counts."""
+    print(f"{'name':<12} {'tasks':>6} {'demo pairs':>11} {'test pairs':>11}  title")
+    for name in dataset_names():
+        tasks = load_dataset(name)
+        demos = sum(len(t.train) for t in tasks)
+        tests = sum(len(t.test) for t in tasks)
+        print(f"{name:<12} {len(tasks):>6} {demos:>11} {tests:>11}  {DATASET_TITLES[name]}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m codeit_core",
+                                     description="CodeIt engine, headless.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = sub.add_parser("datasets", help="list the bundled datasets with their task counts")
+    p.set_defaults(func=cmd_datasets)
+    from codeit_core import cli_exec
+
+    cli_exec.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,84 @@
+"""The one registry of DSL primitives, read by the parser, the interpreter, mutation, random
+generation, constrained decoding and the UI's reference panel.
+
+A primitive is a pure Python function whose annotations name DSL types (see `types.py`) and
+whose docstring's first line says what it does::
+
+    @primitive("geometry")
+    def rot90(grid: Grid) -> Grid:
+        \"\"\"Rotate the grid a quarter turn clockwise.\"\"\"
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from codeit_core.dsl.types import TYPE_NAMES
+
+CATEGORIES: tuple[str, ...] = (
+    "geometry", "slicing", "scaling", "tiling", "colour", "objects", "painting", "lines",
+    "symmetry", "gravity", "counting", "arithmetic", "logic", "sets", "combinators",
+)
+
+
+@dataclass(frozen=True)
+class Primitive:
+    """A registered primitive: its function, typed signature, docstring and category."""
+
+    name: str
+    fn: Callable[..., Any]
+    params: tuple[str, ...]
+    param_names: tuple[str, ...]
+    returns: str
+    doc: str
+    category: str
+
+    @property
+    def arity(self) -> int:
+        return len(self.params)
+
+    @property
+    def signature(self) -> str:
+        args = ", ".join(f"{n}: {t}" for n, t in zip(self.param_names, self.params))
+        return f"{self.name}({args}) -> {self.returns}"
+
+
+REGISTRY: dict[str, Primitive] = {}
+
+
+def primitive(category: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the decorated function as a DSL primitive of `category`."""
+    if category not in CATEGORIES:
+        raise ValueError(f"unknown primitive category {category!r}; known: {CATEGORIES}")
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        name = fn.__name__
+        if name in REGISTRY:
+            raise ValueError(f"primitive {name!r} registered twice")
+        sig = inspect.signature(fn)
+        params, names = [], []
+        for p in sig.parameters.values():
+            if p.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD or p.default is not p.empty:
+                raise ValueError(f"primitive {name!r}: parameter {p.name!r} must be plain positional")
+            params.append(_type_name(name, p.name, p.annotation))
+            names.append(p.name)
+        returns = _type_name(name, "return", sig.return_annotation)
+        doc = (inspect.getdoc(fn) or "").strip().splitlines()
+        if not doc:
+            raise ValueError(f"primitive {name!r} needs a one-line docstring")
+        REGISTRY[name] = Primitive(name, fn, tuple(params), tuple(names), returns, doc[0],
+                                   category)
+        return fn
+
+    return register
+
+
+def _type_name(prim: str, where: str, annotation: Any) -> str:
+    # Modules use `from __future__ import annotations`, so annotations arrive as strings.
+    text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+    if text not in TYPE_NAMES:
+        raise ValueError(f"primitive {prim!r}: annotation of {where!r} is {annotation!r}, "
+                         f"expected one of {TYPE_NAMES}")
+    return text

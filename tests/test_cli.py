@@ -1,0 +1,27 @@
+"""The command line, run as a user runs it: `python -m codeit_core ...` in a subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from helpers import ROOT
+
+
+def codeit(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "codeit_core", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_datasets_prints_every_dataset_with_its_count():
+    result = codeit("datasets")
+    assert result.returncode == 0, result.stderr
+    rows = {line.split()[0]: line.split()[1] for line in result.stdout.splitlines()[1:]}
+    assert rows == {"arc1-train": "400", "arc1-eval": "400", "arc2-train": "1000",
+                    "arc2-eval": "120"}
+
+
+def test_unknown_command_is_a_usage_error():
+    result = codeit("frobnicate")
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
