@@ -3,6 +3,7 @@
   datasets                          names and task counts of the bundled datasets
   exec --dataset D --task ID --program FILE
                                     run a DSL program on a task, pair by pair
+  solutions --verify                check every reference program on its training task
 """
 
 from __future__ import annotations
@@ -25,12 +26,33 @@ def cmd_datasets(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_solutions(args: argparse.Namespace) -> int:
+    """List or verify the reference programs of the ARC-AGI-1 training set."""
+    from codeit_core.solutions import DATASET, load_solutions, verify
+
+    total = len(load_dataset(DATASET))
+    if not args.verify:
+        print(f"{len(load_solutions())} reference programs for {total} ARC-AGI-1 training "
+              f"tasks (check them with --verify)")
+        return 0
+    verdicts = verify()
+    failed = [v for v in verdicts if not v.ok]
+    print(f"verified: {len(verdicts) - len(failed)}/{total} ARC-AGI-1 training tasks")
+    for v in failed:
+        print(f"FAILED {v.task_id}: {v.problem}")
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m codeit_core",
                                      description="CodeIt engine, headless.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("datasets", help="list the bundled datasets with their task counts")
     p.set_defaults(func=cmd_datasets)
+    p = sub.add_parser("solutions", help="the reference programs (seed library)")
+    p.add_argument("--verify", action="store_true",
+                   help="run every program on its task; exit 1 if one fails")
+    p.set_defaults(func=cmd_solutions)
     from codeit_core import cli_exec
 
     cli_exec.add_parser(sub)

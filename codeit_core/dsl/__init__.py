@@ -10,9 +10,13 @@ Importing this package registers every primitive in ``REGISTRY``.
 
 from __future__ import annotations
 
-# importing the primitive modules registers their primitives
-from codeit_core.dsl import prims_core, prims_grid  # noqa: F401
-from codeit_core.dsl import prims_objects, prims_painting  # noqa: F401
+import importlib
+import pkgutil
+
+# Importing every prims_* module of this package registers its primitives.
+for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+    if _module.startswith("prims_"):
+        importlib.import_module(f"{__name__}.{_module}")
 from codeit_core.dsl.constants import CONSTANTS, Constant
 from codeit_core.dsl.errors import DEFAULT_LIMITS, KINDS, DSLError, DSLRuntimeError, \
     DSLTypeError, InvalidGridError, Limits, ParseError, TooLargeError, check_size
