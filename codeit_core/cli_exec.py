@@ -53,7 +53,7 @@ def main(args: argparse.Namespace) -> int:
     """Run the program of `args` on the task's pairs and print a report; returns the exit
     status."""
     from codeit_core.tasks import TaskFormatError, UnknownDatasetError, UnknownTaskError, \
-        find_task, load_dataset
+        find_task
 
     try:
         text = Path(args.program).read_text(encoding="utf-8")
@@ -65,7 +65,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"error: --timeout must be positive, got {args.timeout}", file=sys.stderr)
         return 2
     try:
-        task = find_task(load_dataset(args.dataset), args.task)
+        task = find_task(args.dataset, args.task)
     except (UnknownDatasetError, UnknownTaskError, TaskFormatError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import atexit
 import math
+import multiprocessing
 import os
 import signal
 import sys
@@ -48,11 +49,9 @@ import weakref
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from multiprocessing import connection as mp_connection
-from typing import Any, Callable, Iterable, NamedTuple, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
-import multiprocessing
-
-from codeit_core.grids import Grid
+from codeit_core.grids import Grid, to_grid
 
 ERROR_KINDS: tuple[str, ...] = ("syntax", "type", "runtime", "timeout", "too_large",
                                 "invalid_grid")
@@ -96,8 +95,9 @@ class ExecutorError(RuntimeError):
 # ---------------------------------------------------------------------------------------
 
 # Shared progress slots of one worker (doubles): the execution counter, the index of the
-# execution within the current chunk, and its wall-clock start (0.0 when idle).
-_SEQ, _UNIT, _START = 0, 1, 2
+# execution within the current chunk, its wall-clock start (0.0 when idle), and 1.0 once
+# the worker is set up (ignoring SIGINT, memory capped).
+_SEQ, _UNIT, _START, _READY = 0, 1, 2, 3
 
 
 class _Timeout(BaseException):
@@ -151,6 +151,7 @@ def _worker_main(conn: Any, progress: Any, timeout: float, limits: Any, memory_m
     DSLError = dsl.DSLError
     _limit_memory(memory_mb)
     signal.signal(signal.SIGALRM, _on_alarm)
+    progress[_READY] = 1.0
     setitimer, ITIMER_REAL, clock = signal.setitimer, signal.ITIMER_REAL, time.monotonic
     parsed: dict[str, Any] = {}
     seq = 0.0
@@ -163,16 +164,15 @@ def _worker_main(conn: Any, progress: Any, timeout: float, limits: Any, memory_m
             return
         chunk_id, jobs = message
         replies = []
-        unit = 0
+        unit = 0  # index of the job's first execution within the chunk
         for text, grids in jobs:
             results = []
             program = parsed.get(text)
             for grid in grids:
                 seq += 1.0
-                progress[_UNIT] = unit
+                progress[_UNIT] = unit + len(results)
                 progress[_SEQ] = seq
                 progress[_START] = clock()
-                unit += 1
                 try:
                     try:
                         _armed = True
@@ -199,6 +199,7 @@ def _worker_main(conn: Any, progress: Any, timeout: float, limits: Any, memory_m
                     progress[_START] = 0.0
                     break
             progress[_START] = 0.0
+            unit += len(grids)
             if program is not None:
                 parsed[text] = program
                 if len(parsed) > 4096:
@@ -344,13 +345,20 @@ class Executor:
             self._closed = True
             self._finalizer()
 
-    def start(self) -> "Executor":
-        """Start any missing workers now (otherwise they start on first use)."""
+    def start(self, wait: bool = True) -> "Executor":
+        """Start any missing workers now (otherwise they start on first use); with `wait`,
+        return once every worker is set up and serving."""
         with self._lock:
             self._check_open()
             for i in range(self.n_workers):
                 if self._workers[i] is None:
                     self._workers[i] = self._spawn()
+            deadline = time.monotonic() + 30
+            while wait and time.monotonic() < deadline:
+                if all(w is None or w.progress[_READY] or not w.process.is_alive()
+                       for w in self._workers):
+                    break
+                time.sleep(0.005)
         return self
 
     def worker_pids(self) -> list[int]:
@@ -362,7 +370,7 @@ class Executor:
             raise ExecutorError("this Executor is closed")
 
     def _spawn(self) -> _Worker:
-        progress = self._ctx.RawArray("d", 3)
+        progress = self._ctx.RawArray("d", 4)
         parent_conn, child_conn = self._ctx.Pipe(duplex=True)
         process = self._ctx.Process(
             target=_worker_main, name="codeit-exec-worker", daemon=True,
@@ -396,7 +404,13 @@ class Executor:
     # -- cache -------------------------------------------------------------------------
 
     def cache_info(self) -> dict[str, int]:
-        """Cache and pool counters: hits, misses, size, executions, restarts, kills."""
+        """Cache and pool counters.
+
+        hits: results served without running (from the cache, or a duplicate (program,
+        input) within a batch); misses: distinct executions a batch needed; executions:
+        (program, input) runs finished by workers; worker_restarts: workers replaced after
+        dying or being killed; watchdog_kills: workers killed for ignoring the timeout.
+        """
         return {"hits": self.cache_hits, "misses": self.cache_misses,
                 "size": len(self._cache), "max_size": self.cache_size,
                 "executions": self.executions, "worker_restarts": self.worker_restarts,
@@ -438,6 +452,8 @@ class Executor:
                     raise TypeError(f"job {j}: program text must be a str, got "
                                     f"{type(text).__name__}")
                 for k, grid in enumerate(grids):
+                    if type(grid) is not tuple:  # lists or arrays: key on the tuple form
+                        grid = to_grid(grid)
                     key = (text, grid)
                     hit = self._cache.get(key) if self.cache_size else None
                     if hit is not None:

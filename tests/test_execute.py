@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SMALL = ((1, 2, 3), (4, 5, 6))
 SQUARE = ((0, 1), (2, 3))
 BIG = tuple(tuple((r * 7 + c) % 10 for c in range(30)) for r in range(30))
+MID = tuple(row[:12] for row in BIG[:9])
 
 # 2**30 rotations through nested compose: cheap to write, endless to run.
 EXPONENTIAL = ("f1 = compose(rotate_cw, rotate_cw)\n"
@@ -74,7 +75,7 @@ def expected(text, grid):
 def test_outputs_match_the_interpreter_in_order(ex):
     programs = ["O = rotate_cw(I)", "O = flip_horizontal(I)",
                 "x1 = upscale(I, 2)\nO = replace_colour(x1, 1, 9)\n", "O = transpose(I)"]
-    grids = [SMALL, SQUARE, BIG[:15], ((5,),)]
+    grids = [SMALL, SQUARE, MID, ((5,),)]
     results = ex.run_batch([(p, grids) for p in programs])
     assert len(results) == len(programs)
     for p, row in zip(programs, results):
@@ -201,7 +202,7 @@ def test_code_injection_is_a_syntax_error_and_nothing_runs(ex, tmp_path, text):
 # ------------------------------------------------------------------ dead and stuck workers
 
 def test_worker_killed_from_outside_is_replaced_and_the_batch_completes():
-    jobs = [(f"O = upscale(I, {k})", [SMALL, SQUARE]) for k in range(1, 13)]
+    jobs = [(f"O = upscale(I, {k})", [SMALL, SQUARE]) for k in range(1, 11)]
     with Executor(workers=2, timeout=2, chunk_size=2, cache_size=0, _run_fn=slow_run) as ex:
         ex.start()
         victim = ex.worker_pids()[0]
@@ -220,8 +221,11 @@ def test_worker_stuck_in_c_code_is_killed_by_the_watchdog():
         ex.start()
         before = ex.worker_pids()
         start = time.monotonic()
-        results = ex.run_program("O = rotate_cw(I)", [SMALL, cmd_grid(STUCK), SQUARE])
+        # one chunk: the syntax error's executions come first, then the stuck one
+        syntax, results = ex.run_batch([("O = bogus(I)", [SMALL, SQUARE]),
+                                        ("O = rotate_cw(I)", [SMALL, cmd_grid(STUCK), SQUARE])])
         elapsed = time.monotonic() - start
+        assert [r.error for r in syntax] == ["syntax", "syntax"]
         assert [r.error for r in results] == [None, "timeout", None]
         assert results[2].output == expected("O = rotate_cw(I)", SQUARE)
         assert ex.watchdog_kills == 1 and ex.worker_pids() != before
@@ -234,6 +238,20 @@ def test_execution_that_keeps_killing_its_worker_is_too_large_after_one_retry():
         assert [r.error for r in results] == [None, "too_large", None]
         assert "died" in results[1].message
         assert ex.worker_restarts == 2
+
+
+def test_interrupted_batch_leaves_the_executor_usable():
+    def interrupt(done, total):
+        if done < total:
+            raise KeyboardInterrupt
+
+    jobs = [(f"O = upscale(I, {k})", [SMALL, SQUARE]) for k in range(1, 11)]
+    with Executor(workers=2, timeout=2, chunk_size=1, cache_size=0, _run_fn=slow_run) as ex:
+        with pytest.raises(KeyboardInterrupt):
+            ex.run_batch(jobs, progress=interrupt)
+        results = ex.run_batch(jobs)  # no stale answers from the interrupted batch
+    for (text, grids), row in zip(jobs, results):
+        assert [r.output for r in row] == [expected(text, g) for g in grids]
 
 
 def test_workers_ignore_sigint_and_close_leaves_no_process():

@@ -332,3 +332,28 @@ def test_typical_program_is_fast():
         run(p, TEN)
         times.append(time.perf_counter() - start)
     assert sorted(times)[100] < 1e-3  # median well under a millisecond
+
+
+# --- fuzz ------------------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+GRIDS = st.integers(1, 12).flatmap(lambda h: st.integers(1, 12).flatmap(
+    lambda w: st.lists(st.lists(st.sampled_from([0, 0, 0, 1, 2, 5]), min_size=w, max_size=w)
+                       .map(tuple), min_size=h, max_size=h).map(tuple)))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), grid=GRIDS)
+def test_random_programs_return_a_grid_or_a_dsl_error(program_strategy, data, grid):
+    program = data.draw(program_strategy(max_lines=8, small_ints=True))
+    try:
+        out = run(program, grid)
+    except DSLError as e:
+        assert e.kind in ("syntax", "type", "runtime", "too_large", "invalid_grid")
+        assert e.line is not None and 1 <= e.line <= program.length
+    else:
+        assert type(out) is tuple and 1 <= len(out) <= 30
+        assert all(type(row) is tuple and len(row) == len(out[0]) for row in out)
+        assert all(type(v) is int and 0 <= v <= 9 for row in out for v in row)

@@ -1,0 +1,139 @@
+"""The run database: one SQLite file per run (WAL mode), its schema and connections.
+
+Tables
+  meta         key/value: config, status, RNG state, schema version
+  experiences  the replay buffer (see buffer.py): one row per (parent task, program)
+  samples      every program the policy sampled, per iteration and task, with its rewards
+               (lineage: experiences.sample_id → samples.id)
+  candidates   per iteration and task, the top-3 programs scored on the test (metrics.py)
+  iterations   per meta-iteration: phase reached, metrics, timings
+Every write that belongs to one step of the loop is one transaction, so a run killed at any
+instant holds either all of a step's rows or none of them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS experiences (
+    id              INTEGER PRIMARY KEY,
+    task_id         TEXT NOT NULL,
+    program         TEXT NOT NULL,
+    pool            TEXT NOT NULL CHECK (pool IN ('seed', 'policy')),
+    iteration       INTEGER NOT NULL,
+    demo_accuracy   REAL NOT NULL,
+    pixel_accuracy  REAL NOT NULL,
+    length          INTEGER NOT NULL,
+    n_pairs         INTEGER NOT NULL,
+    inputs          TEXT NOT NULL,
+    outputs         TEXT NOT NULL,
+    priority        REAL NOT NULL,
+    sample_id       INTEGER,
+    parent_program  TEXT,
+    UNIQUE (task_id, program)
+);
+CREATE INDEX IF NOT EXISTS experiences_priority ON experiences (priority DESC, id DESC);
+CREATE INDEX IF NOT EXISTS experiences_pool_priority ON experiences (pool, priority DESC, id DESC);
+CREATE INDEX IF NOT EXISTS experiences_task ON experiences (task_id, priority DESC, id DESC);
+CREATE INDEX IF NOT EXISTS experiences_iteration ON experiences (iteration, priority DESC, id DESC);
+CREATE TABLE IF NOT EXISTS samples (
+    id              INTEGER PRIMARY KEY,
+    iteration       INTEGER NOT NULL,
+    task_id         TEXT NOT NULL,
+    program         TEXT NOT NULL,
+    length          INTEGER NOT NULL,
+    valid           INTEGER NOT NULL,
+    error           TEXT,
+    demo_accuracy   REAL NOT NULL,
+    pixel_accuracy  REAL NOT NULL,
+    test_correct    INTEGER NOT NULL,
+    demo_outputs    TEXT NOT NULL,
+    test_outputs    TEXT NOT NULL,
+    UNIQUE (iteration, task_id, program)
+);
+CREATE INDEX IF NOT EXISTS samples_task ON samples (task_id, demo_accuracy DESC, length);
+CREATE TABLE IF NOT EXISTS candidates (
+    iteration   INTEGER NOT NULL,
+    scope       TEXT NOT NULL CHECK (scope IN ('policy_only', 'cumulative')),
+    task_id     TEXT NOT NULL,
+    rank        INTEGER NOT NULL,
+    program     TEXT NOT NULL,
+    demo_accuracy REAL NOT NULL,
+    test_correct  INTEGER NOT NULL,
+    PRIMARY KEY (iteration, scope, task_id, rank)
+);
+CREATE TABLE IF NOT EXISTS iterations (
+    iteration   INTEGER PRIMARY KEY,
+    phase       TEXT NOT NULL,
+    started     REAL NOT NULL,
+    finished    REAL,
+    metrics     TEXT NOT NULL DEFAULT '{}'
+);
+"""
+
+
+def connect(path: str | Path, readonly: bool = False) -> sqlite3.Connection:
+    """Open (and create if needed) a run database in WAL mode with the schema in place."""
+    path = Path(path)
+    if readonly:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30,
+                               check_same_thread=False)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.executescript(SCHEMA)
+        conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+                     (str(SCHEMA_VERSION),))
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA cache_size=-65536")  # 64 MB page cache
+    return conn
+
+
+class transaction:
+    """``with transaction(conn): ...`` — BEGIN IMMEDIATE … COMMIT, ROLLBACK on error."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type: Any, *rest: Any) -> None:
+        self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+
+def get_meta(conn: sqlite3.Connection, key: str, default: Any = None) -> Any:
+    """A JSON value from the meta table (default when absent)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return json.loads(row[0]) if row else default
+
+
+def set_meta(conn: sqlite3.Connection, key: str, value: Any) -> None:
+    """Store a JSON value in the meta table (call inside or outside a transaction)."""
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                 (key, json.dumps(value)))
+
+
+def dump_grids(grids: Any) -> str:
+    """Compact JSON of a sequence of grids (None allowed)."""
+    return json.dumps(grids, separators=(",", ":"))
+
+
+def load_grids(text: str) -> tuple:
+    """Grids back from dump_grids, as tuples (hashable, like every Grid)."""
+    return tuple(None if g is None else tuple(tuple(r) for r in g) for g in json.loads(text))
