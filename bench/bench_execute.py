@@ -8,7 +8,7 @@ paid once per pool):
 
   reference  hand-written programs for ARC-AGI-1 *training* tasks, on all of their task's
              demonstration and test inputs (the bench also says how many solve their task)
-  random     random well-typed programs (``codeit_core.dsl.random_programs``, 1..6 lines)
+  random     random well-typed programs (``codeit_core.mutate.random_program``, 1..6 lines)
              on ARC-AGI-1 *evaluation* demonstration inputs
 
 Reported per workload: executions/s over whole batches; p50 / p99 compute time of one
@@ -31,44 +31,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from codeit_core.dsl import DSLError, parse, run  # noqa: E402
-from codeit_core.dsl.random_programs import random_program_text  # noqa: E402
+from codeit_core.dsl import format_program  # noqa: E402
+from codeit_core.mutate import random_program  # noqa: E402
 from codeit_core.execute import Executor  # noqa: E402
+from codeit_core.solutions import load_solutions  # noqa: E402
 from codeit_core.tasks import load_dataset  # noqa: E402
 
-# ARC-AGI-1 training task id -> a hand-written program in the DSL.
-REFERENCE_PROGRAMS: dict[str, str] = {
-    "3c9b0459": "O = rotate_180(I)\n",
-    "6150a2bd": "O = rotate_180(I)\n",
-    "67a3c6ac": "O = flip_horizontal(I)\n",
-    "68b16354": "O = flip_vertical(I)\n",
-    "74dd1130": "O = transpose(I)\n",
-    "9dfd6313": "O = transpose(I)\n",
-    "ed36ccf7": "O = rotate_ccw(I)\n",
-    "a416b8f3": "O = hconcat(I, I)\n",
-    "c8f0f002": "O = replace_colour(I, ORANGE, GREY)\n",
-    "b1948b0a": "O = replace_colour(I, MAGENTA, RED)\n",
-    "d511f180": "O = swap_colours(I, GREY, AZURE)\n",
-    "c59eb873": "O = upscale(I, 2)\n",
-    "9172f3a0": "O = upscale(I, 3)\n",
-    "6d0aefbc": "x1 = flip_horizontal(I)\nO = hconcat(I, x1)\n",
-    "c9e6f938": "x1 = flip_horizontal(I)\nO = hconcat(I, x1)\n",
-    "8be77c9e": "x1 = flip_vertical(I)\nO = vconcat(I, x1)\n",
-    "6fa7a44f": "x1 = flip_vertical(I)\nO = vconcat(I, x1)\n",
-    "4c4377d9": "x1 = flip_vertical(I)\nO = vconcat(x1, I)\n",
-    "2dee498d": "O = left_third(I)\n",
-    "3af2c5a8": "O = mirror_tile(I)\n",
-    "0d3d703e": ("x1 = swap_colours(I, GREEN, YELLOW)\nx2 = swap_colours(x1, BLUE, GREY)\n"
-                 "x3 = swap_colours(x2, RED, MAGENTA)\nO = swap_colours(x3, AZURE, MAROON)\n"),
-    "5582e5ca": "x1 = most_common_colour(I)\nx2 = grid_size(I)\nO = canvas(x1, x2)\n",
-    "1cf80156": "O = crop_to_foreground(I)\n",
-    "be94b721": ("x1 = colour_components(I)\nx2 = largest_object(x1)\n"
-                 "O = crop_to_patch(I, x2)\n"),
-    "28bf18c6": "x1 = crop_to_foreground(I)\nO = hconcat(x1, x1)\n",
-    "25ff71a9": "O = shift_grid(I, DOWN)\n",
-    "7b7f7511": ("x1 = left_half(I)\nx2 = top_half(I)\nx3 = hconcat(x1, x1)\n"
-                 "x4 = equal(x3, I)\nO = branch(x4, x1, x2)\n"),
-    "f25ffba3": "x1 = bottom_half(I)\nx2 = flip_vertical(x1)\nO = vconcat(x2, x1)\n",
-}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -79,7 +47,7 @@ def percentile(values: list[float], q: float) -> float:
 def reference_jobs() -> tuple[list[tuple[str, list]], int]:
     tasks = {t.id: t for t in load_dataset("arc1-train")}
     jobs, solved = [], 0
-    for task_id, text in REFERENCE_PROGRAMS.items():
+    for task_id, text in load_solutions().items():
         task = tasks[task_id]
         pairs = task.train + task.test
         jobs.append((text, [p.input for p in pairs]))
@@ -96,7 +64,8 @@ def random_jobs(rng: random.Random, count: int) -> list[tuple[str, list]]:
     jobs = []
     for _ in range(count):
         task = rng.choice(tasks)
-        jobs.append((random_program_text(rng, rng.randint(1, 6)), [p.input for p in task.train]))
+        jobs.append((format_program(random_program(rng, rng.randint(1, 6))),
+                     [p.input for p in task.train]))
     return jobs
 
 

@@ -1,0 +1,5 @@
+x1 = upscale(I, 3)
+x2 = tile(I, 3, 3)
+x3 = palette(I)
+x4 = other(x3, 0)
+O = mask_and(x1, x2, x4)

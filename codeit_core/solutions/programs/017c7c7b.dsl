@@ -1,0 +1,7 @@
+x1 = replace_colour(I, BLUE, RED)
+x2 = replace_colour(x1, BLACK, GREY)
+x3 = pair(3, 3)
+x4 = canvas(BLACK, x3)
+x5 = vconcat(x2, x4)
+x6 = fill_periodic(x5, BLACK)
+O = replace_colour(x6, GREY, BLACK)

@@ -1,0 +1,5 @@
+x1 = objects_of_colour(I, RED)
+x2 = first(x1)
+x3 = cells_of_colour(I, AZURE)
+x4 = axis_direction_to(x2, x3)
+O = slide_object(I, x2, x4)

@@ -1,0 +1,8 @@
+x1 = cells_of_colour(I, RED)
+x2 = neighbours_diagonal(x1)
+x3 = neighbours(x1)
+x4 = difference(x2, x3)
+x5 = fill_cells(I, YELLOW, x4)
+x6 = cells_of_colour(I, BLUE)
+x7 = neighbours(x6)
+O = fill_cells(x5, ORANGE, x7)

@@ -1,0 +1,7 @@
+x1 = foreground(I)
+x2 = crop_to_patch(I, x1)
+x3 = complete_symmetry(x2, 0)
+x4 = grid_to_object(x3)
+x5 = top_left(x1)
+x6 = shift(x4, x5)
+O = paint_object(I, x6)

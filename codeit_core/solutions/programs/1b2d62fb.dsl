@@ -1,0 +1,3 @@
+x1 = first_columns(I, 3)
+x2 = last_columns(I, 3)
+O = mask_nor(x1, x2, AZURE)

@@ -1,0 +1,1 @@
+O = crop_to_foreground(I)

@@ -1,0 +1,1 @@
+O = fall_down(I)

@@ -1,0 +1,1 @@
+O = connect_same_colours(I)

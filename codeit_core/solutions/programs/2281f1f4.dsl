@@ -1,0 +1,6 @@
+x1 = take_row(I, 0)
+x2 = upscale_vertical(x1, 10)
+x3 = take_column(I, 9)
+x4 = upscale_horizontal(x3, 10)
+x5 = mask_and(x2, x4, RED)
+O = overlay_grids(x5, I)

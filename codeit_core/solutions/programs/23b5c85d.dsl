@@ -1,0 +1,3 @@
+x1 = colour_components(I)
+x2 = smallest_object(x1)
+O = crop_to_patch(I, x2)

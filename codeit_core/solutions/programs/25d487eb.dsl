@@ -1,0 +1,7 @@
+x1 = least_common_colour(I)
+x2 = cells_of_colour(I, x1)
+x3 = foreground(I)
+x4 = direction_to(x2, x3)
+x5 = first(x2)
+x6 = ray(I, x5, x4)
+O = fill_background_cells(I, x1, x6)

@@ -1,0 +1,7 @@
+x1 = take_column(I, 0)
+x2 = upscale_horizontal(x1, 5)
+x3 = take_column(I, 10)
+x4 = upscale_horizontal(x3, 5)
+x5 = recolour_non_background(x1, GREY)
+x6 = hconcat(x2, x5)
+O = hconcat(x6, x4)

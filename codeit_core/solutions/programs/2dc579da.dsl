@@ -1,0 +1,5 @@
+x1 = split_rows(I, 2)
+x2 = fix_second(split_columns, 2)
+x3 = apply(x2, x1)
+x4 = merge(x3)
+O = argmax_by(x4, num_colours)

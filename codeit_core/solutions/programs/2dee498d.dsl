@@ -1,0 +1,1 @@
+O = left_third(I)

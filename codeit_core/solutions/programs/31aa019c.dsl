@@ -1,0 +1,6 @@
+x1 = colour_groups(I)
+x2 = objects_with_size(x1, 1)
+x3 = keep_only(I, x2)
+x4 = first(x2)
+x5 = neighbours_diagonal(x4)
+O = fill_cells(x3, RED, x5)

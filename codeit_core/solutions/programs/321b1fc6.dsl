@@ -1,0 +1,8 @@
+x1 = multicolour_components(I)
+x2 = most_colourful_object(x1)
+x3 = objects_coloured(x1, AZURE)
+x4 = fix_first(move_to, x2)
+x5 = compose(x4, top_left)
+x6 = apply(x5, x3)
+x7 = erase_patch(I, x2)
+O = paint_objects(x7, x6)

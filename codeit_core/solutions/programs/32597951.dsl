@@ -1,0 +1,5 @@
+x1 = cells_of_colour(I, AZURE)
+x2 = bounding_box(x1)
+x3 = cells_of_colour(I, BLUE)
+x4 = intersection(x2, x3)
+O = fill_cells(I, GREEN, x4)

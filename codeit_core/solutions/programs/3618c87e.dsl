@@ -1,0 +1,5 @@
+x1 = cells_of_colour(I, BLUE)
+x2 = pair(2, 0)
+x3 = shift_indices(x1, x2)
+x4 = replace_colour(I, BLUE, BLACK)
+O = fill_cells(x4, BLUE, x3)

@@ -1,0 +1,1 @@
+O = complete_mirror(I, MAROON)

@@ -1,0 +1,7 @@
+x1 = colour_components_diagonal(I)
+x2 = fix_first(fix_first, same_shape)
+x3 = fix_first(keep_if, x1)
+x4 = compose(x3, x2)
+x5 = compose(size, x4)
+x6 = argmax_by(x1, x5)
+O = object_to_grid(x6)

@@ -1,0 +1,6 @@
+x1 = take_row(I, 0)
+x2 = shift_grid(x1, LEFT)
+x3 = shift_grid(x1, RIGHT)
+x4 = overlay_grids(x2, x3)
+x5 = vconcat(x1, x4)
+O = tile(x5, 3, 1)

@@ -1,0 +1,6 @@
+x1 = foreground(I)
+x2 = bottom_left(x1)
+x3 = ray(I, x2, UP_RIGHT)
+x4 = fill_cells(I, RED, x3)
+x5 = ray(I, x2, RIGHT)
+O = fill_cells(x4, YELLOW, x5)

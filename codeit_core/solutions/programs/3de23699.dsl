@@ -1,0 +1,5 @@
+x1 = least_common_colour(I)
+x2 = cells_of_colour(I, x1)
+x3 = crop_to_patch(I, x2)
+x4 = trim_border(x3)
+O = recolour_non_background(x4, x1)

@@ -1,0 +1,5 @@
+x1 = cells_of_colour(I, GREY)
+x2 = shift_indices(x1, UP)
+x3 = shift_indices(x1, DOWN)
+x4 = union(x2, x3)
+O = crop_to_patch(I, x4)

@@ -1,0 +1,8 @@
+x1 = colour_components(I)
+x2 = apply(patch_centre, x1)
+x3 = fix_first(row_through, I)
+x4 = fix_first(column_through, I)
+x5 = fork(union, x3, x4)
+x6 = apply(x5, x2)
+x7 = merge(x6)
+O = fill_background_cells(I, MAGENTA, x7)

@@ -1,0 +1,5 @@
+x1 = foreground(I)
+x2 = to_indices(x1)
+x3 = patch_edge(x1)
+x4 = difference(x2, x3)
+O = fill_cells(I, BLACK, x4)

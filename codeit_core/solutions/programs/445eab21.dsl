@@ -1,0 +1,6 @@
+x1 = colour_components(I)
+x2 = compose(size, bounding_box)
+x3 = argmax_by(x1, x2)
+x4 = object_colour(x3)
+x5 = pair(2, 2)
+O = canvas(x4, x5)

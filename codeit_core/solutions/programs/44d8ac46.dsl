@@ -1,0 +1,7 @@
+x1 = colour_components(I)
+x2 = apply(holes, x1)
+x3 = fork(equal, patch_height, patch_width)
+x4 = fork(logical_and, x3, fills_box)
+x5 = keep_if(x2, x4)
+x6 = merge(x5)
+O = fill_cells(I, RED, x6)

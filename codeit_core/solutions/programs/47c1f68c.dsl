@@ -1,0 +1,7 @@
+x1 = top_half(I)
+x2 = left_half(x1)
+x3 = colour_components(I)
+x4 = largest_object(x3)
+x5 = object_colour(x4)
+x6 = recolour_non_background(x2, x5)
+O = mirror_tile(x6)

@@ -1,0 +1,2 @@
+x1 = flip_vertical(I)
+O = overlay_grids(I, x1)

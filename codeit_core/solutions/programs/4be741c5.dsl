@@ -1,0 +1,8 @@
+x1 = take_row(I, 0)
+x2 = dedupe_columns(x1)
+x3 = take_column(I, 0)
+x4 = dedupe_rows(x3)
+x5 = grid_width(x2)
+x6 = grid_height(x4)
+x7 = greater(x5, x6)
+O = branch(x7, x2, x4)

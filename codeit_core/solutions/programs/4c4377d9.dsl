@@ -1,0 +1,2 @@
+x1 = flip_vertical(I)
+O = vconcat(x1, I)

@@ -1,0 +1,5 @@
+x1 = colour_components(I)
+x2 = fork(difference, to_indices, box_outline)
+x3 = apply(x2, x1)
+x4 = merge(x3)
+O = fill_cells(I, AZURE, x4)

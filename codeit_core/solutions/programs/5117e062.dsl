@@ -1,0 +1,5 @@
+x1 = multicolour_components_diagonal(I)
+x2 = most_colourful_object(x1)
+x3 = crop_to_patch(I, x2)
+x4 = object_colour(x2)
+O = replace_colour(x3, AZURE, x4)

@@ -1,0 +1,7 @@
+x1 = colour_components(I)
+x2 = apply(neighbours_diagonal, x1)
+x3 = merge(x2)
+x4 = fill_cells(I, GREEN, x3)
+x5 = apply(holes, x1)
+x6 = merge(x5)
+O = fill_cells(x4, YELLOW, x6)

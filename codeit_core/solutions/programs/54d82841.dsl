@@ -1,0 +1,7 @@
+x1 = colour_components(I)
+x2 = apply(patch_centre, x1)
+x3 = grid_size(I)
+x4 = canvas(BLACK, x3)
+x5 = fill_cells(x4, YELLOW, x2)
+x6 = fall_down(x5)
+O = overlay_grids(I, x6)

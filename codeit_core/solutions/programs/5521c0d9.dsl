@@ -1,0 +1,8 @@
+x1 = colour_components(I)
+x2 = fix_second(pair, 0)
+x3 = compose(negate, patch_height)
+x4 = compose(x2, x3)
+x5 = fork(shift, identity, x4)
+x6 = apply(x5, x1)
+x7 = erase_objects(I, x1)
+O = paint_objects(x7, x6)

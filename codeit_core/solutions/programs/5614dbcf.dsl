@@ -1,0 +1,2 @@
+x1 = downscale(I, 3)
+O = replace_colour(x1, GREY, BLACK)

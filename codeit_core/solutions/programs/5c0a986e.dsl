@@ -1,0 +1,8 @@
+x1 = cells_of_colour(I, BLUE)
+x2 = top_left(x1)
+x3 = ray(I, x2, UP_LEFT)
+x4 = fill_cells(I, BLUE, x3)
+x5 = cells_of_colour(I, RED)
+x6 = bottom_right(x5)
+x7 = ray(I, x6, DOWN_RIGHT)
+O = fill_cells(x4, RED, x7)

@@ -1,0 +1,6 @@
+x1 = foreground(I)
+x2 = first(x1)
+x3 = last(x2)
+x4 = object_colour(x1)
+x5 = diagonals_through(I, x3)
+O = fill_cells(I, x4, x5)

@@ -1,0 +1,8 @@
+x1 = colour_components(I)
+x2 = pair(1, 1)
+x3 = object_at(x1, x2)
+x4 = fix_first(same_shape, x3)
+x5 = keep_if(x1, x4)
+x6 = remove(x5, x3)
+x7 = merge(x6)
+O = fill_cells(I, GREY, x7)

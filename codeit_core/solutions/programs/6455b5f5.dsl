@@ -1,0 +1,8 @@
+x1 = objects_of_colour(I, BLACK)
+x2 = largest_object(x1)
+x3 = fill_cells(I, BLUE, x2)
+x4 = smallest_object(x1)
+x5 = size(x4)
+x6 = objects_with_size(x1, x5)
+x7 = merge(x6)
+O = fill_cells(x3, AZURE, x7)

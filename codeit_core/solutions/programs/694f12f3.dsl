@@ -1,0 +1,8 @@
+x1 = objects_of_colour(I, YELLOW)
+x2 = fork(difference, to_indices, box_outline)
+x3 = largest_object(x1)
+x4 = call(x2, x3)
+x5 = fill_cells(I, RED, x4)
+x6 = smallest_object(x1)
+x7 = call(x2, x6)
+O = fill_cells(x5, BLUE, x7)

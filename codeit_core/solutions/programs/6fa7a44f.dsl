@@ -1,0 +1,2 @@
+x1 = flip_vertical(I)
+O = vconcat(I, x1)

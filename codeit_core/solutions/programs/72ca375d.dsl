@@ -1,0 +1,5 @@
+x1 = colour_components_diagonal(I)
+x2 = compose(is_symmetric_left_right, object_to_grid)
+x3 = keep_if(x1, x2)
+x4 = first(x3)
+O = object_to_grid(x4)

@@ -1,0 +1,8 @@
+x1 = replace_colour(I, AZURE, BLACK)
+x2 = replace_colour(x1, GREEN, BLACK)
+x3 = crop_to_foreground(x2)
+x4 = upscale(x3, 3)
+x5 = keep_colour(I, GREEN)
+x6 = crop_to_foreground(x5)
+x7 = cells_of_colour(x6, BLACK)
+O = fill_cells(x4, BLACK, x7)

@@ -1,0 +1,5 @@
+x1 = crop_to_foreground(I)
+x2 = downscale(x1, 3)
+x3 = upscale(x2, 3)
+x4 = tile(x2, 3, 3)
+O = mask_and(x3, x4, GREY)

@@ -1,0 +1,8 @@
+x1 = multicolour_components(I)
+x2 = largest_object(x1)
+x3 = smallest_object(x1)
+x4 = top_left(x3)
+x5 = patch_centre(x2)
+x6 = pair_subtract(x4, x5)
+x7 = shift(x2, x6)
+O = paint_object(I, x7)

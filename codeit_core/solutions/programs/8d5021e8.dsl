@@ -1,0 +1,5 @@
+x1 = flip_horizontal(I)
+x2 = hconcat(x1, I)
+x3 = flip_vertical(x2)
+x4 = vconcat(x3, x2)
+O = vconcat(x4, x3)

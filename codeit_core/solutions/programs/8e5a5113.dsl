@@ -1,0 +1,8 @@
+x1 = first_columns(I, 3)
+x2 = rotate_cw(x1)
+x3 = rotate_180(x1)
+x4 = first_columns(I, 4)
+x5 = take_column(I, 3)
+x6 = hconcat(x4, x2)
+x7 = hconcat(x6, x5)
+O = hconcat(x7, x3)

@@ -1,0 +1,7 @@
+x1 = replace_colour(I, 2, 1)
+x2 = objects_of_colour(x1, 1)
+x3 = fix_first(crop_to_patch, I)
+x4 = fix_second(count_colour, 2)
+x5 = compose(x4, x3)
+x6 = argmax_by(x2, x5)
+O = crop_to_patch(I, x6)

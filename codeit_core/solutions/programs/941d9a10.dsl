@@ -1,0 +1,8 @@
+x1 = flood_fill(I, ORIGIN, 1)
+x2 = grid_size(I)
+x3 = pair_add(x2, UP_LEFT)
+x4 = flood_fill(x1, x3, 3)
+x5 = grid_height(I)
+x6 = halve(x5)
+x7 = pair(x6, x6)
+O = flood_fill(x4, x7, 2)

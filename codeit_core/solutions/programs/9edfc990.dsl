@@ -1,0 +1,6 @@
+x1 = cells_of_colour(I, 1)
+x2 = objects_of_colour(I, 0)
+x3 = fix_second(are_adjacent, x1)
+x4 = keep_if(x2, x3)
+x5 = merge(x4)
+O = fill_cells(I, 1, x5)

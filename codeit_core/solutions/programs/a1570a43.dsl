@@ -1,0 +1,8 @@
+x1 = cells_of_colour(I, 3)
+x2 = top_left(x1)
+x3 = pair_add(x2, DOWN_RIGHT)
+x4 = cells_of_colour(I, 2)
+x5 = top_left(x4)
+x6 = pair_subtract(x3, x5)
+x7 = recolour(x4, 2)
+O = move_object(I, x7, x6)

@@ -1,0 +1,1 @@
+O = hconcat(I, I)

@@ -1,0 +1,8 @@
+x1 = colour_components(I)
+x2 = largest_object(x1)
+x3 = smallest_object(x1)
+x4 = recolour(x2, 1)
+x5 = recolour(x3, 2)
+x6 = replace_colour(I, 5, 0)
+x7 = paint_object(x6, x4)
+O = paint_object(x7, x5)

@@ -1,0 +1,5 @@
+x1 = multicolour_components(I)
+x2 = fix_second(count_colour, 1)
+x3 = compose(x2, object_to_grid)
+x4 = argmax_by(x1, x3)
+O = object_to_grid(x4)

@@ -1,0 +1,1 @@
+O = replace_colour(I, 6, 2)

@@ -1,0 +1,5 @@
+x1 = colour_components_diagonal(I)
+x2 = odd_shape_out(x1)
+x3 = recolour(x2, 2)
+x4 = replace_colour(I, 8, 1)
+O = paint_object(x4, x3)

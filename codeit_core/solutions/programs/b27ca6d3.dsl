@@ -1,0 +1,5 @@
+x1 = objects_of_colour(I, 2)
+x2 = objects_with_size(x1, 2)
+x3 = merge(x2)
+x4 = neighbours_diagonal(x3)
+O = fill_background_cells(I, 3, x4)

@@ -1,0 +1,6 @@
+x1 = cells_of_colour(I, 5)
+x2 = neighbours_diagonal(x1)
+x3 = fill_cells(I, 5, x2)
+x4 = neighbours(x1)
+x5 = fill_cells(x3, 1, x4)
+O = fill_cells(x5, 0, x1)

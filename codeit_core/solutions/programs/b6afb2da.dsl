@@ -1,0 +1,8 @@
+x1 = objects_of_colour(I, 5)
+x2 = apply(box_outline, x1)
+x3 = merge(x2)
+x4 = apply(box_corners, x1)
+x5 = merge(x4)
+x6 = replace_colour(I, 5, 2)
+x7 = fill_cells(x6, 4, x3)
+O = fill_cells(x7, 1, x5)

@@ -1,0 +1,6 @@
+x1 = colour_components(I)
+x2 = keep_if(x1, has_holes)
+x3 = first(x2)
+x4 = object_colour(x3)
+x5 = pair(1, 1)
+O = canvas(x4, x5)

@@ -1,0 +1,7 @@
+x1 = take_row(I, 0)
+x2 = transpose(x1)
+x3 = grid_width(I)
+x4 = upscale_horizontal(x2, x3)
+x5 = vconcat(x4, x4)
+x6 = first_rows(I, 2)
+O = vconcat(x6, x5)

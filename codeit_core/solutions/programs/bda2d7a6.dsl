@@ -1,0 +1,6 @@
+x1 = cell_at(I, ORIGIN)
+x2 = cell_at(I, DOWN_RIGHT)
+x3 = pair_scale(DOWN_RIGHT, 2)
+x4 = cell_at(I, x3)
+x5 = swap_colours(I, x1, x2)
+O = swap_colours(x5, x2, x4)

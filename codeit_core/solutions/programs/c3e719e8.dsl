@@ -1,0 +1,7 @@
+x1 = most_common_colour(I)
+x2 = upscale(I, 3)
+x3 = tile(I, 3, 3)
+x4 = cells_of_colour(x2, x1)
+x5 = all_indices(x3)
+x6 = difference(x5, x4)
+O = fill_cells(x3, BLACK, x6)

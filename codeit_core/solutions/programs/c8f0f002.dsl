@@ -1,0 +1,1 @@
+O = replace_colour(I, ORANGE, GREY)

@@ -1,0 +1,2 @@
+x1 = flip_horizontal(I)
+O = hconcat(I, x1)

@@ -1,0 +1,6 @@
+x1 = grid_size(I)
+x2 = pair_subtract(x1, DOWN_RIGHT)
+x3 = cell_at(I, x2)
+x4 = fill_periodic(I, x3)
+x5 = shift_grid(x4, LEFT)
+O = fill_periodic(x5, BLACK)

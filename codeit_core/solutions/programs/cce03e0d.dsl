@@ -1,0 +1,6 @@
+x1 = upscale(I, 3)
+x2 = tile(I, 3, 3)
+x3 = cells_of_colour(x1, RED)
+x4 = all_indices(x2)
+x5 = difference(x4, x3)
+O = fill_cells(x2, BLACK, x5)

@@ -1,0 +1,7 @@
+x1 = split_columns(I, 3)
+x2 = first(x1)
+x3 = last(x1)
+x4 = remove(x1, x2)
+x5 = first(x4)
+x6 = overlay_grids(x3, x5)
+O = overlay_grids(x6, x2)

@@ -1,0 +1,6 @@
+x1 = count_objects(I)
+x2 = pair(x1, x1)
+x3 = canvas(BLACK, x2)
+x4 = decrement(x1)
+x5 = pair(x4, x4)
+O = draw_line(x3, ORIGIN, x5, AZURE)

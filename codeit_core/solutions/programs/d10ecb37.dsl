@@ -1,0 +1,2 @@
+x1 = pair(2, 2)
+O = crop(I, ORIGIN, x1)

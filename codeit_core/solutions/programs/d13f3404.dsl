@@ -1,0 +1,7 @@
+x1 = pair(6, 6)
+x2 = canvas(BLACK, x1)
+x3 = grid_to_object(I)
+x4 = paint_object(x2, x3)
+x5 = fix_second(shift_grid, DOWN_RIGHT)
+x6 = fork(overlay_grids, x5, identity)
+O = apply_n_times(x6, x4, 5)

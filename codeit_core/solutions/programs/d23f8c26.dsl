@@ -1,0 +1,7 @@
+x1 = grid_width(I)
+x2 = halve(x1)
+x3 = pair(0, x2)
+x4 = column_through(I, x3)
+x5 = all_indices(I)
+x6 = difference(x5, x4)
+O = fill_cells(I, BLACK, x6)

@@ -1,0 +1,8 @@
+x1 = grid_width(I)
+x2 = decrement(x1)
+x3 = fix_first(subtract, x2)
+x4 = compose(x3, pair_second)
+x5 = compose(is_even, x4)
+x6 = cells_of_colour(I, GREY)
+x7 = keep_if(x6, x5)
+O = fill_cells(I, GREEN, x7)

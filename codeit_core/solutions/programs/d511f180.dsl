@@ -1,0 +1,1 @@
+O = swap_colours(I, GREY, AZURE)

@@ -1,0 +1,6 @@
+x1 = palette(I)
+x2 = remove(x1, BLACK)
+x3 = first(x2)
+x4 = count_colour(I, x3)
+x5 = pair(1, x4)
+O = canvas(x3, x5)

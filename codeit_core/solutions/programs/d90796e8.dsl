@@ -1,0 +1,8 @@
+x1 = cells_of_colour(I, GREEN)
+x2 = cells_of_colour(I, RED)
+x3 = neighbours(x2)
+x4 = intersection(x1, x3)
+x5 = neighbours(x1)
+x6 = intersection(x2, x5)
+x7 = fill_cells(I, AZURE, x4)
+O = fill_cells(x7, BLACK, x6)

@@ -1,0 +1,7 @@
+x1 = colour_components(I)
+x2 = keep_if(x1, has_holes)
+x3 = first(x2)
+x4 = holes(x3)
+x5 = first(x4)
+x6 = cell_at(I, x5)
+O = canvas(x6, DOWN_RIGHT)

@@ -1,0 +1,5 @@
+x1 = cells_of_colour(I, GREEN)
+x2 = cells_of_colour(I, YELLOW)
+x3 = direction_to(x1, x2)
+x4 = recolour(x1, GREEN)
+O = move_object(I, x4, x3)

@@ -1,0 +1,1 @@
+O = connect_colour(I, AZURE)

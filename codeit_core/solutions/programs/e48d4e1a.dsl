@@ -1,0 +1,5 @@
+x1 = count_colour(I, GREY)
+x2 = replace_colour(I, GREY, BLACK)
+x3 = negate(x1)
+x4 = pair(x1, x3)
+O = roll_grid(x2, x4)

@@ -1,0 +1,5 @@
+x1 = multicolour_components_except(I, BLACK)
+x2 = fix_second(count_colour, RED)
+x3 = compose(x2, object_to_grid)
+x4 = argmax_by(x1, x3)
+O = crop_to_patch(I, x4)

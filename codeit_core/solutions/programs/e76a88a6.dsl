@@ -1,0 +1,8 @@
+x1 = multicolour_components(I)
+x2 = objects_not_coloured(x1, GREY)
+x3 = first(x2)
+x4 = objects_coloured(x1, GREY)
+x5 = fix_first(move_to, x3)
+x6 = compose(x5, top_left)
+x7 = apply(x6, x4)
+O = paint_objects(I, x7)

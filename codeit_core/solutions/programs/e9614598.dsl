@@ -1,0 +1,6 @@
+x1 = cells_of_colour(I, BLUE)
+x2 = patch_centre(x1)
+x3 = singleton(x2)
+x4 = neighbours(x3)
+x5 = insert(x4, x2)
+O = fill_cells(I, GREEN, x5)

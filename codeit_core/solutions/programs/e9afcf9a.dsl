@@ -1,0 +1,6 @@
+x1 = flip_vertical(I)
+x2 = grid_to_object(x1)
+x3 = compose(pair_second, last)
+x4 = compose(is_even, x3)
+x5 = drop_if(x2, x4)
+O = paint_object(I, x5)

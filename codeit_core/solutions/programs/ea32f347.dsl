@@ -1,0 +1,8 @@
+x1 = colour_components(I)
+x2 = largest_object(x1)
+x3 = smallest_object(x1)
+x4 = replace_colour(I, GREY, YELLOW)
+x5 = recolour(x2, BLUE)
+x6 = paint_object(x4, x5)
+x7 = recolour(x3, RED)
+O = paint_object(x6, x7)

@@ -1,0 +1,8 @@
+x1 = flip_vertical(I)
+x2 = grid_height(I)
+x3 = decrement(x2)
+x4 = last_rows(x1, x3)
+x5 = vconcat(I, x4)
+x6 = double(x3)
+x7 = last_rows(x5, x6)
+O = vconcat(x5, x7)

@@ -1,0 +1,2 @@
+x1 = dedupe_rows(I)
+O = dedupe_columns(x1)

@@ -1,0 +1,1 @@
+O = rotate_ccw(I)

@@ -1,0 +1,7 @@
+x1 = foreground(I)
+x2 = to_indices(x1)
+x3 = fix_first(column_through, I)
+x4 = apply(x3, x2)
+x5 = merge(x4)
+x6 = fill_background_cells(I, AZURE, x5)
+O = tile(x6, 2, 2)

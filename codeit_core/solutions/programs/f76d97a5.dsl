@@ -1,0 +1,5 @@
+x1 = palette(I)
+x2 = remove(x1, GREY)
+x3 = first(x2)
+x4 = swap_colours(I, GREY, x3)
+O = replace_colour(x4, GREY, BLACK)

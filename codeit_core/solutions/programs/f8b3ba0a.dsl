@@ -1,0 +1,6 @@
+x1 = colour_groups(I)
+x2 = objects_by_size(x1)
+x3 = apply(object_colour, x2)
+x4 = first(x3)
+x5 = remove(x3, x4)
+O = colours_to_column(x5)
