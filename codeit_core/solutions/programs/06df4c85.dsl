@@ -1,0 +1,6 @@
+x1 = downscale(I, 3)
+x2 = connect_same_colours(x1)
+x3 = upscale(x2, 3)
+x4 = grid_size(I)
+x5 = crop(x3, ORIGIN, x4)
+O = overlay_grids(x5, I)

@@ -1,0 +1,8 @@
+x1 = objects_of_colour(I, 1)
+x2 = compose(patch_width, holes)
+x3 = compose(is_even, x2)
+x4 = keep_if(x1, x3)
+x5 = apply(holes, x4)
+x6 = merge(x5)
+x7 = fill_enclosed(I, 7)
+O = fill_cells(x7, 2, x6)

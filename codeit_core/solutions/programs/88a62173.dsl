@@ -1,0 +1,7 @@
+x1 = split_rows(I, 2)
+x2 = first(x1)
+x3 = last(x1)
+x4 = split_columns(x2, 2)
+x5 = split_columns(x3, 2)
+x6 = union(x4, x5)
+O = least_frequent_element(x6)

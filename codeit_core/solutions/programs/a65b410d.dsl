@@ -1,0 +1,8 @@
+x1 = cells_of_colour(I, 2)
+x2 = top_right(x1)
+x3 = ray(I, x2, UP_RIGHT)
+x4 = sweep(I, x3, LEFT)
+x5 = fill_cells(I, 3, x4)
+x6 = ray(I, x2, DOWN_LEFT)
+x7 = sweep(I, x6, LEFT)
+O = fill_cells(x5, 1, x7)

@@ -1,0 +1,8 @@
+x1 = foreground(I)
+x2 = to_indices(x1)
+x3 = insert(x2, ORIGIN)
+x4 = bounding_box(x3)
+x5 = all_indices(I)
+x6 = difference(x5, x4)
+x7 = fill_cells(I, MAROON, x6)
+O = fill_periodic(x7, MAROON)
