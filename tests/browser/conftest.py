@@ -43,11 +43,17 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
+def runs_dir(tmp_path_factory) -> Path:
+    """The server's runs folder (CODEIT_RUNS_DIR): tests may create run directories in it."""
+    return tmp_path_factory.mktemp("runs")
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory, runs_dir):
     """`streamlit run app.py` on a free port, stopped at the end of the session."""
     port = free_port()
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {**os.environ, "CODEIT_RUNS_DIR": str(tmp_path_factory.mktemp("runs"))}
+    env = {**os.environ, "CODEIT_RUNS_DIR": str(runs_dir)}
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
