@@ -4,6 +4,7 @@
   exec --dataset D --task ID --program FILE
                                     run a DSL program on a task, pair by pair
   solutions --verify                check every reference program on its training task
+  run --run-dir DIR ...             CodeIt meta-iterations, resumable (see cli_run.py)
 """
 
 from __future__ import annotations
@@ -53,9 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verify", action="store_true",
                    help="run every program on its task; exit 1 if one fails")
     p.set_defaults(func=cmd_solutions)
-    from codeit_core import cli_exec
+    from codeit_core import cli_exec, cli_run
 
     cli_exec.add_parser(sub)
+    cli_run.add_parser(sub)
     return parser
 
 

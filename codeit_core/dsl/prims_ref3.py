@@ -1,5 +1,6 @@
 """Extra primitives added while writing reference programs (range 3): cell-wise grid
-expansion, frequency of elements in a container, and sweeping positions across the grid.
+expansion, frequency of elements in a container, sweeping positions across the grid,
+smearing colours into the background and recolouring objects from a list of colours.
 
 Conventions follow `prims_grid` and `prims_objects`: grids are tuples of rows, positions are
 (row, column), directions (d_row, d_col); meaningless input raises ValueError; anything that
@@ -13,13 +14,18 @@ from collections import Counter
 from codeit_core.dsl.errors import check_count, check_grid_dims
 from codeit_core.dsl.prims_core import order_key
 from codeit_core.dsl.registry import primitive
-from codeit_core.dsl.types import Any, Container, Grid, Indices, IntegerTuple, Patch
+from codeit_core.dsl.types import Any, Container, Grid, Indices, IntegerTuple, Objects, Patch
 
 
 def _dims(grid: Grid) -> tuple[int, int]:
     if not grid or not grid[0]:
         raise ValueError("empty grid")
     return len(grid), len(grid[0])
+
+
+def _background(grid: Grid) -> int:
+    counts = Counter(v for row in grid for v in row)
+    return min(counts, key=lambda c: (-counts[c], c))
 
 
 def _positions(patch: Patch) -> frozenset:
@@ -42,7 +48,7 @@ def _direction(direction: IntegerTuple) -> tuple[int, int]:
 
 
 def _ranked(container: Container) -> list:
-    """The distinct elements ordered by first appearance (a set: its fixed value order)."""
+    """The elements in order: a tuple as it is, a set sorted by the fixed value order."""
     if type(container) not in (tuple, frozenset) or not container:
         raise ValueError("expected a non-empty tuple or set")
     return list(container) if type(container) is tuple else sorted(container, key=order_key)
@@ -95,4 +101,39 @@ def sweep(grid: Grid, patch: Patch, direction: IntegerTuple) -> Indices:
             out.add((r, c))
             r, c = r + dr, c + dc
     check_count(len(out))
+    return frozenset(out)
+
+
+@primitive("lines")
+def smear(grid: Grid, direction: IntegerTuple) -> Grid:
+    """Paint each background cell with the nearest non-background colour behind it in a direction."""
+    h, w = _dims(grid)
+    dr, dc = _direction(direction)
+    bg = _background(grid)
+    out = [list(row) for row in grid]
+    rows = range(h) if dr >= 0 else range(h - 1, -1, -1)
+    cols = range(w) if dc >= 0 else range(w - 1, -1, -1)
+    for r in rows:
+        for c in cols:
+            pr, pc = r - dr, c - dc
+            if out[r][c] == bg and 0 <= pr < h and 0 <= pc < w:
+                out[r][c] = out[pr][pc]
+    return tuple(map(tuple, out))
+
+
+# --- colour -----------------------------------------------------------------------------------
+
+
+@primitive("colour")
+def recolour_each(objs: Container, colours: Container) -> Objects:
+    """Recolour the i-th object of a tuple with the i-th colour of a tuple of the same length."""
+    if type(objs) is not tuple or type(colours) is not tuple:
+        raise ValueError("expected a tuple of objects and a tuple of colours")
+    if len(objs) != len(colours):
+        raise ValueError(f"{len(objs)} objects but {len(colours)} colours")
+    out = []
+    for obj, colour in zip(objs, colours):
+        if type(colour) is not int or not 0 <= colour <= 9:
+            raise ValueError(f"not a colour: {colour!r:.40}")
+        out.append(frozenset((colour, pos) for pos in _positions(obj)))
     return frozenset(out)

@@ -1,5 +1,5 @@
 """Extra primitives added while writing reference programs (range 4): periodic repair,
-masked components, whole-line detection and colour lists as grids.
+masked components, whole-line detection, colour lists as grids and row majority.
 
 Conventions follow `prims_grid` and `prims_objects`: grids are tuples of rows, positions are
 (row, column); meaningless input raises ValueError; anything that could build a large value
@@ -99,3 +99,17 @@ def colours_to_column(colours: Container) -> Grid:
         raise ValueError("expected a non-empty tuple of colours")
     check_grid_dims(len(colours), 1)
     return tuple((_colour(v),) for v in colours)
+
+
+@primitive("colour")
+def majority_rows(grid: Grid) -> Grid:
+    """Paint every row entirely with its most common colour (ties: the smallest colour)."""
+    h, w = _dims(grid)
+    out = []
+    for row in grid:
+        counts: dict[int, int] = {}
+        for v in row:
+            counts[v] = counts.get(v, 0) + 1
+        best = min(counts, key=lambda k: (-counts[k], k))
+        out.append((best,) * w)
+    return tuple(out)

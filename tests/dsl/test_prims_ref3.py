@@ -63,3 +63,47 @@ def test_sweep():
         frozenset({(0, 2), (1, 2), (2, 2)})
     with pytest.raises(ValueError):
         P.sweep(grid, frozenset({(0, 0)}), (0, 0))
+
+
+def test_smear():
+    grid = g("""
+    0000
+    0200
+    0003
+    0000
+    """)
+    assert P.smear(grid, (0, 1)) == g("""
+    0000
+    0222
+    0003
+    0000
+    """)
+    assert P.smear(grid, (1, 0)) == g("""
+    0000
+    0200
+    0203
+    0203
+    """)
+    assert P.smear(grid, (1, 1)) == g("""
+    0000
+    0200
+    0023
+    0002
+    """)
+    # the background is the most common colour
+    assert P.smear(g("555\n155"), (0, 1)) == g("555\n111")
+    with pytest.raises(ValueError):
+        P.smear(grid, (2, 0))
+
+
+def test_recolour_each():
+    a = frozenset({(1, (0, 0)), (1, (0, 1))})
+    b = frozenset({(2, (1, 1))})
+    assert P.recolour_each((a, b), (5, 7)) == frozenset({
+        frozenset({(5, (0, 0)), (5, (0, 1))}), frozenset({(7, (1, 1))})})
+    # plain positions are accepted too
+    assert P.recolour_each((frozenset({(3, 3)}),), (4,)) == frozenset({frozenset({(4, (3, 3))})})
+    with pytest.raises(ValueError):
+        P.recolour_each((a, b), (5,))
+    with pytest.raises(ValueError):
+        P.recolour_each((a,), (12,))

@@ -72,3 +72,17 @@ def test_colours_to_column():
         P.colours_to_column((1, 12))
     with pytest.raises(TooLargeError):
         P.colours_to_column(tuple([1] * 61))
+
+
+def test_majority_rows():
+    grid = g("""
+    1121
+    3433
+    5566
+    """)
+    assert P.majority_rows(grid) == g("""
+    1111
+    3333
+    5555
+    """)
+    assert P.majority_rows(((7,),)) == ((7,),)

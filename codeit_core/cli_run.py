@@ -1,0 +1,176 @@
+"""``python -m codeit_core run``: CodeIt meta-iterations, headless and resumable.
+
+    python -m codeit_core run --run-dir runs/demo --dataset arc1-eval --tasks 40 \\
+        --iterations 3 --policy mutation
+    python -m codeit_core run --run-dir runs/demo --resume [--iterations 5]
+
+Prints a progress bar per phase (on stderr) and a summary row per meta-iteration (on
+stdout). SIGTERM or Ctrl-C, or a stop requested from the dashboard, stops the run cleanly
+between steps; ``--resume`` continues it, as it does a run that was killed outright.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+import traceback
+from typing import Any
+
+from codeit_core.db import get_meta, set_meta
+from codeit_core.runs import ABLATIONS, POLICIES, ConfigError, RunConfig, RunDir
+from codeit_core.tasks import TaskFormatError, UnknownDatasetError, UnknownTaskError
+
+COLUMNS = (("iteration", "iter"), ("policy_only_solved", "policy-only"),
+           ("cumulative_solved", "cumulative"), ("demo_consistent", "demo-cons."),
+           ("oracle", "oracle"), ("sampled", "sampled"), ("valid", "valid"),
+           ("buffer_seed", "seed pool"), ("buffer_policy", "policy pool"), ("seconds", "s"))
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("run", help="run CodeIt meta-iterations in a run directory",
+                              description=__doc__.splitlines()[0])
+    p.add_argument("--run-dir", required=True, help="the run directory (created if new)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --run-dir (after a stop or a crash)")
+    d = RunConfig()
+    p.add_argument("--dataset", help=f"search set (default {d.dataset})")
+    p.add_argument("--tasks", help="first N tasks, or comma-separated task ids (default all)")
+    p.add_argument("--iterations", type=int, help=f"meta-iterations (default {d.iterations})")
+    p.add_argument("--policy", choices=POLICIES, help=f"default {d.policy}")
+    p.add_argument("--samples-per-task", type=int, help=f"default {d.samples_per_task}")
+    p.add_argument("--temperature", type=float, help=f"default {d.temperature}")
+    p.add_argument("--seed", type=int, help=f"default {d.seed}")
+    p.add_argument("--ablation", choices=sorted(ABLATIONS),
+                   help="; ".join(f"{k}: {v}" for k, v in ABLATIONS.items()))
+    p.add_argument("--learn-size", type=int, help=f"default {d.learn_size}")
+    p.add_argument("--seed-mutants", type=int, help=f"default {d.seed_mutants}")
+    p.add_argument("--timeout", type=float, help=f"seconds per program (default {d.timeout})")
+    p.add_argument("--workers", type=int, help="executor processes (default: one per core)")
+    p.set_defaults(func=main)
+    return p
+
+
+OVERRIDES = ("dataset", "tasks", "iterations", "policy", "samples_per_task", "temperature",
+             "seed", "ablation", "learn_size", "seed_mutants", "timeout", "workers")
+
+
+def config_from_args(args: argparse.Namespace) -> RunConfig:
+    given = {k: getattr(args, k) for k in OVERRIDES if getattr(args, k) is not None}
+    return RunConfig.from_dict({**RunConfig().__dict__, **given}, "command line")
+
+
+class ProgressBar:
+    """One line per phase on stderr: redrawn in place on a terminal, else printed once."""
+
+    def __init__(self, stream: Any = sys.stderr) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.phase = None
+        self.last = 0.0
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        finished = total and done >= total
+        if phase != self.phase:
+            self.phase = phase
+            self.last = 0.0
+        if self.tty and (finished or now - self.last > 0.1):
+            width = 30
+            filled = int(width * done / total) if total else 0
+            self.stream.write(f"\r  {phase:<26} [{'#' * filled}{'.' * (width - filled)}] "
+                              f"{done}/{total}" + ("\n" if finished else ""))
+            self.stream.flush()
+            self.last = now
+        elif not self.tty and finished:
+            self.stream.write(f"  {phase}: {done}/{total}\n")
+            self.stream.flush()
+
+
+def print_row(metrics: dict[str, Any], header: bool = False) -> None:
+    if header:
+        print("  ".join(f"{label:>11}" for _, label in COLUMNS))
+    seconds = sum(v for k, v in metrics.items() if k.endswith("_seconds") and
+                  isinstance(v, (int, float)))
+    values = {**metrics, "seconds": f"{seconds:.1f}"}
+    print("  ".join(f"{values.get(key, ''):>11}" for key, _ in COLUMNS), flush=True)
+
+
+def main(args: argparse.Namespace) -> int:
+    from codeit_core.loop import CodeItLoop, StopRequested
+
+    run_dir = RunDir(args.run_dir)
+    try:
+        if args.resume:
+            if not run_dir.exists():
+                raise ConfigError(f"{run_dir.path} holds no run to resume; drop --resume to "
+                                  f"create one")
+            config = run_dir.config()
+            if args.iterations is not None and args.iterations != config.iterations:
+                config.iterations = args.iterations
+                config.validate()
+                run_dir.config_path.write_text(config.to_json())
+        else:
+            config = config_from_args(args)
+            run_dir.create(config)
+        loop = CodeItLoop.open(run_dir, progress=ProgressBar())
+    except (ConfigError, TaskFormatError, UnknownDatasetError, UnknownTaskError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+    stop = {"signal": False}
+
+    def on_signal(signum: int, frame: Any) -> None:
+        if stop["signal"]:
+            raise KeyboardInterrupt
+        stop["signal"] = True
+        print("\nstopping after the current step (again to abort now)…", file=sys.stderr)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    def should_stop() -> bool:
+        return stop["signal"] or bool(get_meta(loop.conn, "stop_requested", False))
+
+    set_meta(loop.conn, "status", "running")
+    set_meta(loop.conn, "pid", os.getpid())
+    set_meta(loop.conn, "stop_requested", False)
+    print(f"run {run_dir.path}: {config.policy} policy on {len(loop.tasks)} task(s) of "
+          f"{config.dataset}, {config.samples_per_task} samples per task, "
+          f"{config.iterations} meta-iteration(s)" +
+          (f", ablation {config.ablation}" if config.ablation else ""), flush=True)
+    status = "failed"
+    try:
+        if not loop.is_seeded():
+            summary = loop.seed()
+            print(f"seed pool: {summary['reference_programs']} reference programs, "
+                  f"{summary['mutants']} mutants → {summary['seed_experiences']} experiences",
+                  flush=True)
+        for i, row in enumerate(loop.metrics_table()):
+            print_row(row, header=i == 0)
+        header = [not loop.metrics_table()]
+
+        def report(metrics: dict[str, Any]) -> None:
+            print_row(metrics, header=header[0])
+            header[0] = False
+
+        loop.run_iterations(config.iterations, should_stop, on_iteration=report)
+        status = "finished"
+    except StopRequested:
+        status = "stopped"
+        print(f"stopped at iteration {loop.iteration} before {loop.next_step}; continue with "
+              f"--resume", file=sys.stderr)
+    except KeyboardInterrupt:
+        status = "stopped"
+        print("aborted; continue with --resume", file=sys.stderr)
+    except Exception as e:  # a bug or a broken policy: record it, say it, keep the data
+        traceback.print_exc()
+        print(f"error: {e}", file=sys.stderr)
+    finally:
+        set_meta(loop.conn, "status", status)
+        set_meta(loop.conn, "pid", None)
+        set_meta(loop.conn, "stop_requested", False)
+        loop.close()
+    return {"finished": 0, "stopped": 0}.get(status, 1)

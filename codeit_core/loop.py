@@ -1,0 +1,407 @@
+"""The CodeIt meta-iteration (Butt et al. 2024, Algorithm 1), as separately callable steps.
+
+    loop = CodeItLoop.open(run_dir)          # or CodeItLoop.create(run_dir, config)
+    loop.seed()                              # once: reference programs + mutants → seed pool
+    loop.learn()                             # 1. draw from the buffer by priority, train
+    loop.sample()                            # 2. n programs per task from its demos only
+    loop.execute()                           # 3. run on demo + test inputs, record samples
+    loop.store()                             # 4-5. relabel in hindsight, store by priority
+    loop.score()                             # 6. top-3 policy-only and cumulative solved
+    loop.run_iterations(k)                   # or all of it, resumably
+
+Every step ends with one database transaction that also records the phase reached, so a
+run killed at any instant resumes at the first unfinished step with the same random draws
+(randomness is derived from (seed, iteration, phase)); experiences are keyed by (task,
+program), so a redone step never duplicates one. Sampled programs are untrusted text: they
+run only in the sandboxed Executor.
+
+Faithfulness notes: the policy sees demonstration pairs only; test inputs are executed for
+scoring but never relabeled. Ablations: A1 stores no policy experiences; A2 stores only
+full solutions with their real targets; A3 samples the buffer uniformly; A4 skips
+pretraining (neural policy); A5 shows the policy only the first demonstration; A6 seeds
+without mutants.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Sequence
+
+from codeit_core.buffer import ReplayBuffer
+from codeit_core.db import dump_grids, get_meta, load_grids, set_meta, transaction
+from codeit_core.execute import Executor
+from codeit_core.grids import Grid
+from codeit_core.metrics import score_iteration
+from codeit_core.policies import Policy, make_policy
+from codeit_core.relabel import POLICY_POOL, SEED_POOL, Experience, program_length, relabel, \
+    rewards
+from codeit_core.runs import RunConfig, RunDir, numpy_rng, python_rng
+from codeit_core.tasks import Task, UnknownTaskError, load_dataset
+
+PHASES = ("started", "learned", "executed", "stored", "scored")
+Progress = Callable[[str, int, int], None]
+
+
+class StopRequested(Exception):
+    """Raised between steps when a stop was asked for (the run resumes cleanly later)."""
+
+
+def select_tasks(config: RunConfig) -> list[Task]:
+    """The run's search set: the dataset, or its first N tasks, or the listed ids."""
+    tasks = load_dataset(config.dataset)
+    spec = config.tasks.strip()
+    if not spec:
+        return tasks
+    if spec.isdigit():
+        return tasks[:int(spec)]
+    by_id = {t.id: t for t in tasks}
+    wanted = [s.strip() for s in spec.split(",") if s.strip()]
+    missing = [t for t in wanted if t not in by_id]
+    if missing:
+        raise UnknownTaskError(f"task(s) {', '.join(missing)} not in {config.dataset}")
+    return [by_id[t] for t in wanted]
+
+
+@dataclass
+class SampleRecord:
+    """One sampled program on one task, after execution."""
+
+    task_id: str
+    program: str
+    demo_outputs: tuple[Grid | None, ...]
+    test_outputs: tuple[Grid | None, ...]
+    error: str | None
+    demo_accuracy: float
+    pixel_accuracy: float
+    test_correct: bool
+
+    @property
+    def valid(self) -> bool:
+        return any(o is not None for o in self.demo_outputs)
+
+
+@dataclass
+class IterationState:
+    """What the steps of the current meta-iteration produced (for step-by-step views)."""
+
+    iteration: int
+    phase: str = "started"
+    training_set: list[Experience] = field(default_factory=list)
+    learn_stats: dict[str, float] = field(default_factory=dict)
+    sampled: dict[str, list[str]] = field(default_factory=dict)
+    n_sampled: int = 0
+    records: list[SampleRecord] = field(default_factory=list)
+    experiences: list[Experience] = field(default_factory=list)
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+class CodeItLoop:
+    """One run's CodeIt loop: seed once, then meta-iterations of five steps."""
+
+    def __init__(self, run_dir: RunDir, executor: Executor | None = None,
+                 progress: Progress | None = None) -> None:
+        self.dir = run_dir
+        self.config = run_dir.config()
+        self.conn = run_dir.connect()
+        self.tasks = select_tasks(self.config)
+        self.tasks_by_id = {t.id: t for t in self.tasks}
+        c = self.config
+        self.buffer = ReplayBuffer(self.conn, c.weights(), c.alpha, c.capacity or None,
+                                   uniform=c.ablation == "A3", policy_share=c.policy_share)
+        self.policy: Policy = make_policy(c.policy, c.policy_options,
+                                          pretrain=c.ablation != "A4")
+        self._own_executor = executor is None
+        self.executor = executor or Executor(workers=c.workers or None, timeout=c.timeout)
+        self.progress = progress or (lambda phase, done, total: None)
+        self.state = self._resume_state()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @classmethod
+    def create(cls, run_dir: RunDir, config: RunConfig, **kw: Any) -> "CodeItLoop":
+        run_dir.create(config)
+        return cls(run_dir, **kw)
+
+    @classmethod
+    def open(cls, run_dir: RunDir, **kw: Any) -> "CodeItLoop":
+        return cls(run_dir, **kw)
+
+    def close(self) -> None:
+        if self._own_executor:
+            self.executor.close()
+        self.conn.close()
+
+    def __enter__(self) -> "CodeItLoop":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def _resume_state(self) -> IterationState:
+        """Where the run stands: the iteration in progress (or the next) and its phase."""
+        row = self.conn.execute(
+            "SELECT iteration, phase FROM iterations ORDER BY iteration DESC LIMIT 1").fetchone()
+        if row is None:
+            return IterationState(iteration=1, phase="new")
+        iteration, phase = row
+        if phase == "scored":
+            self._load_policy(iteration)
+            return IterationState(iteration=iteration + 1, phase="new")
+        # an unfinished iteration: the policy as of its Learn step, if that step finished
+        self._load_policy(iteration if phase != "started" else iteration - 1)
+        return IterationState(iteration=iteration, phase=phase)
+
+    def _load_policy(self, up_to: int) -> None:
+        found = self.dir.latest_checkpoint(up_to)
+        if found:
+            self.policy.load(found[1])
+
+    @property
+    def iteration(self) -> int:
+        return self.state.iteration
+
+    @property
+    def next_step(self) -> str:
+        """The name of the step to call next: seed, learn, sample, execute, store or score."""
+        if not self.is_seeded():
+            return "seed"
+        return {"new": "learn", "started": "learn", "learned": "sample", "sampled": "execute",
+                "executed": "store", "stored": "score", "scored": "learn"}[self.state.phase]
+
+    def is_seeded(self) -> bool:
+        return get_meta(self.conn, "seeded") is not None
+
+    def completed_iterations(self) -> int:
+        return self.conn.execute(
+            "SELECT COUNT(*) FROM iterations WHERE phase = 'scored'").fetchone()[0]
+
+    def _set_phase(self, phase: str, **metrics: Any) -> None:
+        """Record the phase reached (inside the caller's transaction) and merge metrics."""
+        it = self.state.iteration
+        row = self.conn.execute("SELECT metrics FROM iterations WHERE iteration = ?",
+                                (it,)).fetchone()
+        merged = {**(json.loads(row[0]) if row else {}), **metrics}
+        self.conn.execute(
+            "INSERT INTO iterations (iteration, phase, started, metrics) VALUES (?,?,?,?) "
+            "ON CONFLICT(iteration) DO UPDATE SET phase = excluded.phase, "
+            "metrics = excluded.metrics", (it, phase, time.time(), json.dumps(merged)))
+        if phase == "scored":
+            self.conn.execute("UPDATE iterations SET finished = ? WHERE iteration = ?",
+                              (time.time(), it))
+        self.state.phase = phase
+        self.state.metrics = merged
+
+    # ------------------------------------------------------------------ seeding
+
+    def seed(self) -> dict[str, int]:
+        """Fill the seed pool once: every reference program relabeled on its own task's
+        demonstrations, plus type-aware mutants of them (none with ablation A6)."""
+        done = get_meta(self.conn, "seeded")
+        if done is not None:
+            return done
+        from codeit_core.mutate import generate_mutants
+        from codeit_core.solutions import DATASET, load_solutions
+
+        started = time.perf_counter()
+        train = {t.id: t for t in load_dataset(DATASET)}
+        references = [(train[tid], text) for tid, text in load_solutions().items()
+                      if tid in train]
+        results = self.executor.run_batch(
+            [(text, task.demo_inputs) for task, text in references],
+            progress=lambda d, n: self.progress("seed: reference programs", d, n))
+        experiences = []
+        for (task, text), res in zip(references, results):
+            e = relabel(task, text, [r.output for r in res], 0, SEED_POOL)
+            if e is not None:
+                experiences.append(e)
+        mutants = []
+        n_mutants = 0 if self.config.ablation == "A6" else self.config.seed_mutants
+        if n_mutants:
+            mutants = generate_mutants(
+                references, n_mutants, self.executor, python_rng(self.config.seed, "seed"),
+                progress=lambda a, t: self.progress("seed: mutants", a, n_mutants))
+        for m in mutants:
+            e = relabel(train[m.task_id], m.program, list(m.outputs), 0, SEED_POOL,
+                        parent_program=m.parent_program)
+            if e is not None:
+                experiences.append(e)
+        summary = {"reference_programs": len(references), "mutants": len(mutants),
+                   "seed_experiences": len(experiences),
+                   "seconds": round(time.perf_counter() - started, 2)}
+        with transaction(self.conn):
+            self.buffer.add(experiences)
+            set_meta(self.conn, "seeded", summary)
+        return summary
+
+    # ------------------------------------------------------------------ the five steps
+
+    def _begin(self) -> None:
+        if self.state.phase in ("new", "scored"):
+            self.state = IterationState(iteration=self.state.iteration
+                                        + (1 if self.state.phase == "scored" else 0))
+
+    def learn(self) -> dict[str, float]:
+        """1. Draw a training set by priority (pools mixed 9:1) and train one epoch."""
+        if not self.is_seeded():
+            raise RuntimeError("seed the buffer first (loop.seed())")
+        self._begin()
+        it = self.state.iteration
+        with transaction(self.conn):
+            self._set_phase("started")
+        t = time.perf_counter()
+        self.progress("learn", 0, 1)
+        training = self.buffer.sample(self.config.learn_size, numpy_rng(self.config.seed, it,
+                                                                       "learn"), it)
+        stats = self.policy.learn(training, python_rng(self.config.seed, it, "learn"))
+        self.policy.save(self.dir.checkpoint(it))
+        self.state.training_set = training
+        self.state.learn_stats = stats
+        with transaction(self.conn):
+            self._set_phase("learned", learn=stats, training_set=len(training),
+                            training_from_seed=sum(e.pool == SEED_POOL for e in training),
+                            learn_seconds=round(time.perf_counter() - t, 3))
+        self.progress("learn", 1, 1)
+        return stats
+
+    def visible_task(self, task: Task) -> Task:
+        """What the policy may see: demonstrations only (the first one alone under A5)."""
+        demos = task.train[:1] if self.config.ablation == "A5" else task.train
+        return replace(task, train=demos, test=tuple(replace(p, output=None) for p in task.test))
+
+    def sample(self) -> dict[str, list[str]]:
+        """2. n programs per task from the policy; duplicates within a task dropped."""
+        if self.state.phase != "learned":
+            raise RuntimeError(f"sample follows learn; the next step is {self.next_step}")
+        it = self.state.iteration
+        t = time.perf_counter()
+        self.progress("sample", 0, len(self.tasks))
+        raw = self.policy.sample([self.visible_task(t) for t in self.tasks],
+                                 self.config.samples_per_task, self.config.temperature,
+                                 python_rng(self.config.seed, it, "sample"))
+        self.state.n_sampled = sum(len(v) for v in raw.values())
+        self.state.sampled = {tid: list(dict.fromkeys(raw.get(tid, []))) for tid in self.tasks_by_id}
+        self.state.phase = "sampled"
+        self.state.metrics["sample_seconds"] = round(time.perf_counter() - t, 3)
+        self.progress("sample", len(self.tasks), len(self.tasks))
+        return self.state.sampled
+
+    def execute(self) -> list[SampleRecord]:
+        """3. Run every sampled program on its task's demo and test inputs (sandboxed) and
+        record the samples with their rewards."""
+        if self.state.phase == "learned":  # resumed between steps: sampling is reproducible
+            self.sample()
+        if self.state.phase != "sampled":
+            raise RuntimeError(f"execute follows sample; the next step is {self.next_step}")
+        it = self.state.iteration
+        t = time.perf_counter()
+        pairs = [(tid, prog) for tid, progs in self.state.sampled.items() for prog in progs]
+        jobs = [(prog, self.tasks_by_id[tid].demo_inputs + self.tasks_by_id[tid].test_inputs)
+                for tid, prog in pairs]
+        results = self.executor.run_batch(
+            jobs, progress=lambda d, n: self.progress("execute", d, n))
+        records = []
+        for (tid, prog), res in zip(pairs, results):
+            task = self.tasks_by_id[tid]
+            demo = tuple(r.output for r in res[:len(task.train)])
+            test = tuple(r.output for r in res[len(task.train):])
+            r = rewards(demo, [p.output for p in task.train])
+            errors = [x.error for x in res if x.error]
+            records.append(SampleRecord(
+                tid, prog, demo, test, errors[0] if errors else None, r.demo_accuracy,
+                r.mean_pixel_accuracy,
+                all(o is not None and o == p.output for o, p in zip(test, task.test))))
+        with transaction(self.conn):
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO samples (iteration, task_id, program, length, valid, "
+                "error, demo_accuracy, pixel_accuracy, test_correct, demo_outputs, "
+                "test_outputs) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [(it, s.task_id, s.program, program_length(s.program), int(s.valid), s.error,
+                  s.demo_accuracy, s.pixel_accuracy, int(s.test_correct),
+                  dump_grids(s.demo_outputs), dump_grids(s.test_outputs)) for s in records])
+            self._set_phase("executed", sampled=self.state.n_sampled, unique=len(records),
+                            valid=sum(s.valid for s in records),
+                            solved_a_demo=sum(s.demo_accuracy > 0 for s in records),
+                            sample_seconds=self.state.metrics.get("sample_seconds"),
+                            execute_seconds=round(time.perf_counter() - t, 3))
+        self.state.records = records
+        return records
+
+    def relabeled(self) -> list[Experience]:
+        """The hindsight experiences of this iteration's samples (rebuilt from the database,
+        so a resumed run stores exactly what the killed one would have)."""
+        it = self.state.iteration
+        relabeling = self.config.ablation != "A2"
+        out = []
+        for sid, tid, prog, demo in self.conn.execute(
+                "SELECT id, task_id, program, demo_outputs FROM samples WHERE iteration = ? "
+                "AND valid = 1 ORDER BY id", (it,)):
+            e = relabel(self.tasks_by_id[tid], prog, load_grids(demo), it, POLICY_POOL,
+                        sample_id=sid, relabeling=relabeling)
+            if e is not None:
+                out.append(e)
+        return out
+
+    def store(self) -> int:
+        """4-5. Relabel in hindsight and store in the buffer by priority (none under A1)."""
+        if self.state.phase != "executed":
+            raise RuntimeError(f"store follows execute; the next step is {self.next_step}")
+        t = time.perf_counter()
+        experiences = self.relabeled()
+        self.state.experiences = experiences
+        stored = 0 if self.config.ablation == "A1" else len(experiences)
+        with transaction(self.conn):
+            if stored:
+                self.buffer.add(experiences)
+            self._set_phase("stored", relabeled=len(experiences), stored=stored,
+                            store_seconds=round(time.perf_counter() - t, 3))
+        self.progress("store", 1, 1)
+        return stored
+
+    def score(self) -> dict[str, Any]:
+        """6. Top-3 policy-only and cumulative solved counts, and buffer sizes."""
+        if self.state.phase != "stored":
+            raise RuntimeError(f"score follows store; the next step is {self.next_step}")
+        t = time.perf_counter()
+        with transaction(self.conn):
+            counts = score_iteration(self.conn, self.state.iteration)
+            self._set_phase("scored", **counts, n_tasks=len(self.tasks),
+                            buffer_seed=self.buffer.size(SEED_POOL),
+                            buffer_policy=self.buffer.size(POLICY_POOL),
+                            score_seconds=round(time.perf_counter() - t, 3))
+        self.progress("score", 1, 1)
+        return self.state.metrics
+
+    def step(self) -> str:
+        """Do the next step, whatever it is; return its name."""
+        name = self.next_step
+        getattr(self, name)()
+        return name
+
+    def run_iteration(self, should_stop: Callable[[], bool] = lambda: False) -> dict[str, Any]:
+        """Finish the current meta-iteration (or do a whole new one), checking for a stop
+        request between steps."""
+        if not self.is_seeded():
+            self.seed()
+        while True:
+            if should_stop():
+                raise StopRequested()
+            name = self.step()
+            if name == "score":
+                return self.state.metrics
+
+    def run_iterations(self, total: int, should_stop: Callable[[], bool] = lambda: False,
+                       on_iteration: Callable[[dict[str, Any]], None] | None = None) -> int:
+        """Run until `total` meta-iterations are complete; returns how many are."""
+        while self.completed_iterations() < total:
+            metrics = self.run_iteration(should_stop)
+            if on_iteration:
+                on_iteration({"iteration": self.state.iteration, **metrics})
+        return self.completed_iterations()
+
+    def metrics_table(self) -> list[dict[str, Any]]:
+        """Per-iteration metrics of every scored iteration, oldest first."""
+        rows = self.conn.execute("SELECT iteration, metrics FROM iterations WHERE phase = "
+                                 "'scored' ORDER BY iteration").fetchall()
+        return [{"iteration": it, **json.loads(m)} for it, m in rows]

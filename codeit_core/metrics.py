@@ -1,0 +1,86 @@
+"""Scoring (CodeIt, Butt et al. 2024, section 4.1): top-3 on the test, as in ARC.
+
+A program that exactly solves at least one demonstration of a task is a *candidate* for
+it. Candidates are ranked by demo accuracy (fraction of demos solved), ties to the shorter
+program (then by text, for determinism); a task is **solved** when one of its top-3
+candidates gets every test output exactly right.
+
+  policy_only_solved   candidates from this meta-iteration's samples only
+  cumulative_solved    candidates from all samples so far; it can dip when a new program
+                       with better demo accuracy displaces a test-correct one — reported as is
+  demo_consistent      tasks where some program so far solves every demonstration
+  oracle               tasks where some program so far is right on the test (an upper bound)
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+SCOPES = ("policy_only", "cumulative")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    task_id: str
+    rank: int
+    program: str
+    demo_accuracy: float
+    test_correct: bool
+
+
+def _candidates_sql(scope: str) -> str:
+    if scope == "policy_only":
+        source = ("SELECT task_id, program, demo_accuracy, length, test_correct FROM samples "
+                  "WHERE iteration = :it AND demo_accuracy > 0")
+    elif scope == "cumulative":
+        # the same program text behaves the same in every iteration: group to dedupe
+        source = ("SELECT task_id, program, MAX(demo_accuracy) AS demo_accuracy, "
+                  "MIN(length) AS length, MAX(test_correct) AS test_correct FROM samples "
+                  "WHERE iteration <= :it AND demo_accuracy > 0 GROUP BY task_id, program")
+    else:
+        raise ValueError(f"unknown scope {scope!r}; expected one of {SCOPES}")
+    return (f"SELECT task_id, rk, program, demo_accuracy, test_correct FROM ("
+            f"SELECT *, ROW_NUMBER() OVER (PARTITION BY task_id ORDER BY demo_accuracy DESC, "
+            f"length ASC, program ASC) AS rk FROM ({source})) WHERE rk <= 3 "
+            f"ORDER BY task_id, rk")
+
+
+def top3(conn: sqlite3.Connection, iteration: int, scope: str) -> dict[str, list[Candidate]]:
+    """The top-3 candidates of every task that has any, for one scope."""
+    out: dict[str, list[Candidate]] = {}
+    for task_id, rank, program, acc, correct in conn.execute(_candidates_sql(scope),
+                                                             {"it": iteration}):
+        out.setdefault(task_id, []).append(Candidate(task_id, rank, program, acc, bool(correct)))
+    return out
+
+
+def solved_tasks(candidates: dict[str, list[Candidate]]) -> set[str]:
+    """Tasks one of whose top-3 candidates is right on every test output."""
+    return {t for t, cands in candidates.items() if any(c.test_correct for c in cands)}
+
+
+def score_iteration(conn: sqlite3.Connection, iteration: int) -> dict[str, int]:
+    """Compute the solve counts of `iteration` and store its top-3 candidates.
+
+    Call inside the transaction that also marks the iteration scored.
+    """
+    conn.execute("DELETE FROM candidates WHERE iteration = ?", (iteration,))
+    counts: dict[str, int] = {}
+    for scope in SCOPES:
+        cands = top3(conn, iteration, scope)
+        conn.executemany(
+            "INSERT INTO candidates (iteration, scope, task_id, rank, program, demo_accuracy, "
+            "test_correct) VALUES (?,?,?,?,?,?,?)",
+            [(iteration, scope, c.task_id, c.rank, c.program, c.demo_accuracy,
+              int(c.test_correct)) for cs in cands.values() for c in cs])
+        counts[f"{scope}_solved"] = len(solved_tasks(cands))
+    for name, where in (("demo_consistent", "demo_accuracy >= 1.0"),
+                        ("oracle", "test_correct = 1")):
+        counts[name] = conn.execute(
+            f"SELECT COUNT(DISTINCT task_id) FROM samples WHERE iteration <= ? AND {where}",
+            (iteration,)).fetchone()[0]
+        counts[f"{name}_this_iteration"] = conn.execute(
+            f"SELECT COUNT(DISTINCT task_id) FROM samples WHERE iteration = ? AND {where}",
+            (iteration,)).fetchone()[0]
+    return counts

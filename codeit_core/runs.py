@@ -1,0 +1,254 @@
+"""Run directories: the unit a researcher keeps, shares and resumes.
+
+    runs/<name>/
+      config.json         the run's RunConfig, human-readable
+      run.sqlite          experiences, samples, candidates, per-iteration metrics (db.py)
+      checkpoints/        the policy after each Learn step (iter_0003.pt, ...)
+      run.log             what a background run printed
+
+Randomness is derived, not carried: every phase of every iteration seeds its own generator
+from (run seed, iteration, phase), so a run killed at any instant and resumed redoes the
+unfinished phase with the same random draws — no RNG state to lose.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import random
+import sqlite3
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from codeit_core.buffer import PriorityWeights
+from codeit_core.db import connect, get_meta, set_meta
+
+CONFIG_FILE = "config.json"
+DB_FILE = "run.sqlite"
+CHECKPOINTS = "checkpoints"
+LOG_FILE = "run.log"
+
+ABLATIONS: dict[str, str] = {
+    "A1": "no policy samples in the buffer (only the seed pool is learned from)",
+    "A2": "no hindsight relabeling (only programs that solve every demo are stored)",
+    "A3": "no prioritization (uniform sampling from the buffer)",
+    "A4": "no pretraining (the policy starts from random weights)",
+    "A5": "one demonstration per task (the policy sees only the first demo pair)",
+    "A6": "no mutation seed (the seed pool holds only the reference programs)",
+}
+POLICIES = ("mutation", "neural", "dspy")
+
+
+class ConfigError(ValueError):
+    """A run setting is invalid; the message names the field and says how to fix it."""
+
+
+@dataclass
+class RunConfig:
+    """Everything that defines a run. Stored as config.json in the run directory."""
+
+    dataset: str = "arc1-eval"
+    """search set: arc1-train, arc1-eval, arc2-train, arc2-eval, or a path to task JSON"""
+    tasks: str = ""
+    """subset: empty for all, a number N for the first N tasks by id, or comma-separated ids"""
+    policy: str = "mutation"
+    """which policy proposes programs: mutation, neural or dspy"""
+    iterations: int = 10
+    """meta-iterations to run (learn → sample → execute & relabel → store → score)"""
+    samples_per_task: int = 24
+    """programs sampled per task per meta-iteration (the paper: 24)"""
+    temperature: float = 0.95
+    """sampling temperature (the paper: 0.95)"""
+    seed: int = 0
+    """seed of every random draw of the run"""
+    ablation: str = ""
+    """empty, or one of A1..A6 (see ABLATIONS)"""
+    learn_size: int = 2000
+    """experiences drawn from the buffer for each Learn step"""
+    policy_share: float = 0.9
+    """share of the Learn draw taken from the policy pool (the rest from the seed pool): 9:1"""
+    alpha: float = 1.0
+    """priority exponent: P(draw) ∝ priority^α (1 reproduces the paper)"""
+    capacity: int = 0
+    """maximum policy-pool experiences (0: unlimited); the lowest priorities go first"""
+    priority_performance: float = 1.0
+    """priority weight of the fraction of the parent's demos solved"""
+    priority_shortness: float = 0.0
+    """priority weight of 1 / program length"""
+    priority_recency: float = 0.0
+    """priority weight of 1 / (1 + age in meta-iterations)"""
+    priority_distance: float = 0.0
+    """priority weight of 1 − distance to target (pixel accuracy)"""
+    seed_mutants: int = 2000
+    """mutants of the reference programs added to the seed pool (0 with ablation A6)"""
+    timeout: float = 0.5
+    """hard time limit per program execution, in seconds"""
+    workers: int = 0
+    """executor worker processes (0: one per core)"""
+    policy_options: dict[str, Any] = field(default_factory=dict)
+    """settings of the chosen policy (e.g. the model string of the dspy policy)"""
+
+    def validate(self) -> "RunConfig":
+        """Check every field; raise ConfigError naming the first bad one."""
+        def bad(name: str, why: str) -> ConfigError:
+            return ConfigError(f"config field {name!r}: {why}")
+
+        if self.policy not in POLICIES:
+            raise bad("policy", f"{self.policy!r} is not one of {', '.join(POLICIES)}")
+        if self.ablation and self.ablation not in ABLATIONS:
+            raise bad("ablation", f"{self.ablation!r} is not one of {', '.join(ABLATIONS)} "
+                      f"(or empty)")
+        for name in ("iterations", "samples_per_task", "learn_size"):
+            if getattr(self, name) < 1:
+                raise bad(name, f"must be at least 1, got {getattr(self, name)}")
+        for name in ("capacity", "seed_mutants", "workers"):
+            if getattr(self, name) < 0:
+                raise bad(name, f"must be 0 or more, got {getattr(self, name)}")
+        if not 0.0 < self.temperature <= 5.0:
+            raise bad("temperature", f"must be in (0, 5], got {self.temperature}")
+        if not 0.0 <= self.policy_share <= 1.0:
+            raise bad("policy_share", f"must be within 0..1, got {self.policy_share}")
+        if self.alpha < 0:
+            raise bad("alpha", f"must be ≥ 0, got {self.alpha}")
+        if self.timeout <= 0:
+            raise bad("timeout", f"must be > 0 seconds, got {self.timeout}")
+        try:
+            self.weights()
+        except ValueError as e:
+            raise bad("priority_*", str(e)) from None
+        return self
+
+    def weights(self) -> PriorityWeights:
+        return PriorityWeights(self.priority_performance, self.priority_shortness,
+                               self.priority_recency, self.priority_distance)
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=2) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "config") -> "RunConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"{source}: unknown field(s) {', '.join(map(repr, unknown))}; "
+                              f"known fields: {', '.join(sorted(known))}")
+        try:
+            return cls(**data).validate()
+        except TypeError as e:
+            raise ConfigError(f"{source}: {e}") from None
+
+
+def derived_seed(seed: int, *parts: Any) -> int:
+    """A 63-bit seed from the run seed and any labels (iteration, phase, task, ...)."""
+    digest = hashlib.sha256(repr((seed, *parts)).encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
+def python_rng(seed: int, *parts: Any) -> random.Random:
+    return random.Random(derived_seed(seed, *parts))
+
+
+def numpy_rng(seed: int, *parts: Any) -> np.random.Generator:
+    return np.random.default_rng(derived_seed(seed, *parts))
+
+
+def runs_dir() -> Path:
+    """Where run directories live: $CODEIT_RUNS_DIR, else ./runs."""
+    return Path(os.environ.get("CODEIT_RUNS_DIR", "runs"))
+
+
+def list_runs(root: Path | None = None) -> list[Path]:
+    """Run directories under `root` (those holding a run database), newest first."""
+    root = root or runs_dir()
+    if not root.is_dir():
+        return []
+    found = [p for p in root.iterdir() if (p / DB_FILE).is_file()]
+    return sorted(found, key=lambda p: (p / DB_FILE).stat().st_mtime, reverse=True)
+
+
+class RunDir:
+    """A run directory on disk: its config, database and checkpoints."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    @property
+    def db_path(self) -> Path:
+        return self.path / DB_FILE
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / CONFIG_FILE
+
+    @property
+    def log_path(self) -> Path:
+        return self.path / LOG_FILE
+
+    def exists(self) -> bool:
+        return self.config_path.is_file() and self.db_path.is_file()
+
+    def checkpoint(self, iteration: int) -> Path:
+        return self.path / CHECKPOINTS / f"iter_{iteration:04d}.pt"
+
+    def latest_checkpoint(self, up_to: int | None = None) -> tuple[int, Path] | None:
+        """The newest checkpoint (iteration ≤ up_to when given), or None."""
+        folder = self.path / CHECKPOINTS
+        best = None
+        for p in folder.glob("iter_*.pt") if folder.is_dir() else ():
+            try:
+                it = int(p.stem.split("_")[1])
+            except (IndexError, ValueError):
+                continue
+            if (up_to is None or it <= up_to) and (best is None or it > best[0]):
+                best = (it, p)
+        return best
+
+    def create(self, config: RunConfig) -> None:
+        """Write a new run's config and database; refuse to overwrite an existing run."""
+        config.validate()
+        if self.config_path.exists():
+            raise ConfigError(f"{self.path} already holds a run; open it with --resume or "
+                              f"choose another directory")
+        self.path.mkdir(parents=True, exist_ok=True)
+        tmp = self.config_path.with_suffix(".tmp")
+        tmp.write_text(config.to_json())
+        os.replace(tmp, self.config_path)
+        conn = connect(self.db_path)
+        set_meta(conn, "status", "created")
+        conn.close()
+
+    def config(self) -> RunConfig:
+        try:
+            data = json.loads(self.config_path.read_text())
+        except FileNotFoundError:
+            raise ConfigError(f"{self.path} is not a run directory (no {CONFIG_FILE})") from None
+        except json.JSONDecodeError as e:
+            raise ConfigError(f"{self.config_path}: not valid JSON (line {e.lineno}: "
+                              f"{e.msg})") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{self.config_path}: expected a JSON object")
+        return RunConfig.from_dict(data, str(self.config_path))
+
+    def connect(self, readonly: bool = False) -> sqlite3.Connection:
+        if not self.db_path.is_file():
+            raise ConfigError(f"{self.path} is not a run directory (no {DB_FILE})")
+        return connect(self.db_path, readonly=readonly)
+
+    def status(self) -> dict[str, Any]:
+        """Status, pid, last finished iteration and phase — cheap, read-only, for listings."""
+        conn = self.connect(readonly=True)
+        try:
+            row = conn.execute("SELECT iteration, phase FROM iterations ORDER BY iteration "
+                               "DESC LIMIT 1").fetchone()
+            return {"status": get_meta(conn, "status", "created"),
+                    "pid": get_meta(conn, "pid"),
+                    "stop_requested": bool(get_meta(conn, "stop_requested", False)),
+                    "iteration": row[0] if row else None,
+                    "phase": row[1] if row else None}
+        finally:
+            conn.close()

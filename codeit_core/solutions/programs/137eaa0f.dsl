@@ -1,0 +1,8 @@
+x1 = cells_of_colour(I, GREY)
+x2 = compose(surrounding_box, singleton)
+x3 = fix_first(crop_to_patch, I)
+x4 = compose(x3, x2)
+x5 = compose(foreground, x4)
+x6 = apply(x5, x1)
+x7 = merge(x6)
+O = object_to_grid(x7)

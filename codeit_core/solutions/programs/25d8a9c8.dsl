@@ -1,0 +1,7 @@
+x1 = palette(I)
+x2 = fix_first(uniform_lines, I)
+x3 = apply(x2, x1)
+x4 = merge(x3)
+x5 = grid_size(I)
+x6 = canvas(BLACK, x5)
+O = fill_cells(x6, GREY, x4)

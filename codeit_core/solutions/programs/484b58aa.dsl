@@ -1,0 +1,1 @@
+O = fill_periodic(I, BLACK)

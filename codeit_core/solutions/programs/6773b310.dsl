@@ -1,0 +1,7 @@
+x1 = split_rows(I, 3)
+x2 = fix_second(split_columns, 3)
+x3 = apply(x2, x1)
+x4 = fix_second(count_colour, MAGENTA)
+x5 = compose(decrement, x4)
+x6 = fix_first(apply, x5)
+O = apply(x6, x3)

@@ -1,0 +1,7 @@
+x1 = least_common_colour(I)
+x2 = replace_colour(I, x1, BLACK)
+x3 = least_common_colour(x2)
+x4 = cells_with_neighbours(x2, x3, 2)
+x5 = cells_of_colour(I, x1)
+x6 = intersection(x4, x5)
+O = fill_cells(x2, x3, x6)

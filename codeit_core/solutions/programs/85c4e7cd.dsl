@@ -1,0 +1,6 @@
+x1 = find_objects(I, True, False, False)
+x2 = objects_by_size(x1)
+x3 = sort_by(x1, patch_size)
+x4 = apply(object_colour, x3)
+x5 = recolour_each(x2, x4)
+O = paint_objects(I, x5)

@@ -1,0 +1,8 @@
+x1 = colour_components(I)
+x2 = largest_object(x1)
+x3 = object_colour(x2)
+x4 = largest_rectangle_of_colour(I, x3, 2)
+x5 = recolour(x4, x3)
+x6 = grid_size(I)
+x7 = canvas(0, x6)
+O = paint_object(x7, x5)

@@ -1,0 +1,7 @@
+x1 = smear(I, RIGHT)
+x2 = grid_width(I)
+x3 = decrement(x2)
+x4 = first_columns(x1, x3)
+x5 = last_columns(x1, 1)
+x6 = smear(x5, DOWN)
+O = hconcat(x4, x6)

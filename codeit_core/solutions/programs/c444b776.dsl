@@ -1,0 +1,7 @@
+x1 = objects_of_colour(I, BLACK)
+x2 = largest_object(x1)
+x3 = patch_size(x2)
+x4 = objects_with_size(x1, x3)
+x5 = merge(x4)
+x6 = fill_cells(I, MAROON, x5)
+O = fill_periodic(x6, MAROON)

@@ -1,0 +1,8 @@
+x1 = take_column(I, 0)
+x2 = grid_width(I)
+x3 = upscale_horizontal(x1, x2)
+x4 = cells_of_colour(I, GREY)
+x5 = all_indices(I)
+x6 = difference(x5, x4)
+x7 = fill_cells(x3, BLACK, x6)
+O = overlay_grids(I, x7)

@@ -1,0 +1,8 @@
+x1 = majority_rows(I)
+x2 = transpose(I)
+x3 = majority_rows(x2)
+x4 = transpose(x3)
+x5 = num_colours(x1)
+x6 = num_colours(x4)
+x7 = greater(x5, x6)
+O = branch(x7, x1, x4)

@@ -1,0 +1,214 @@
+"""The meta-iteration: its steps, lineage, ablation switches, and resume after kill -9."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from codeit_core.loop import PHASES, CodeItLoop
+from codeit_core.runs import ConfigError, RunConfig, RunDir
+from helpers import ROOT
+
+SMALL = dict(dataset="arc1-train", tasks="6", samples_per_task=8, learn_size=200,
+             seed_mutants=40, workers=2, iterations=2)
+
+
+def make_loop(tmp_path, name="run", **changes) -> CodeItLoop:
+    return CodeItLoop.create(RunDir(tmp_path / name), RunConfig(**{**SMALL, **changes}))
+
+
+def test_steps_run_in_order_and_record_their_phase(tmp_path):
+    with make_loop(tmp_path) as loop:
+        assert loop.next_step == "seed"
+        with pytest.raises(RuntimeError, match="seed the buffer first"):
+            loop.learn()
+        summary = loop.seed()
+        assert summary["seed_experiences"] >= summary["reference_programs"] > 200
+        assert loop.seed() == summary  # seeding happens once
+        phases = []
+        for expected in ("learn", "sample", "execute", "store", "score"):
+            assert loop.next_step == expected
+            if expected == "execute":
+                with pytest.raises(RuntimeError, match="score follows store"):
+                    loop.score()
+            loop.step()
+            phases.append(loop.conn.execute(
+                "SELECT phase FROM iterations WHERE iteration = 1").fetchone()[0])
+        assert phases == ["learned", "learned", "executed", "stored", "scored"]
+        m = loop.state.metrics
+        assert m["sampled"] == 6 * 8 and m["unique"] <= m["sampled"]
+        assert m["n_tasks"] == 6 and m["buffer_policy"] == m["stored"] == m["relabeled"]
+        for key in ("policy_only_solved", "cumulative_solved", "demo_consistent", "oracle",
+                    "learn_seconds", "execute_seconds", "buffer_seed"):
+            assert key in m
+        assert loop.next_step == "learn"
+        loop.learn()
+        assert loop.iteration == 2
+
+
+def test_policy_sees_demonstrations_only(tmp_path):
+    with make_loop(tmp_path) as loop:
+        task = loop.tasks[0]
+        seen = loop.visible_task(task)
+        assert seen.train == task.train
+        assert all(p.output is None for p in seen.test)
+
+
+def test_experiences_keep_their_lineage(tmp_path):
+    with make_loop(tmp_path, iterations=1) as loop:
+        loop.run_iterations(1)
+        rows = loop.conn.execute(
+            "SELECT e.task_id, e.program, s.task_id, s.program, s.iteration, e.iteration "
+            "FROM experiences e JOIN samples s ON s.id = e.sample_id "
+            "WHERE e.pool = 'policy'").fetchall()
+        assert rows and all(r[0] == r[2] and r[1] == r[3] and r[4] == r[5] == 1 for r in rows)
+        seeds = loop.conn.execute("SELECT COUNT(*) FROM experiences WHERE pool = 'seed' AND "
+                                  "parent_program IS NOT NULL").fetchone()[0]
+        assert seeds > 0  # mutants remember the reference program they came from
+
+
+@pytest.mark.parametrize("ablation", ["A1", "A2", "A3", "A5", "A6"])
+def test_each_ablation_changes_what_it_should(tmp_path, ablation):
+    with make_loop(tmp_path, ablation=ablation, iterations=1) as loop:
+        loop.run_iterations(1)
+        m = loop.state.metrics
+        policy_rows = loop.conn.execute(
+            "SELECT demo_accuracy FROM experiences WHERE pool = 'policy'").fetchall()
+        if ablation == "A1":
+            assert m["relabeled"] > 0 and m["stored"] == 0 and not policy_rows
+        elif ablation == "A2":
+            assert all(r[0] == 1.0 for r in policy_rows)
+            assert m["relabeled"] == len(policy_rows) < m["valid"]
+        elif ablation == "A3":
+            assert loop.buffer.uniform
+            _, w = loop.buffer.sampling_weights("seed")
+            assert set(w.tolist()) == {1.0}
+        elif ablation == "A5":
+            multi = next(t for t in loop.tasks if len(t.train) > 1)
+            assert len(loop.visible_task(multi).train) == 1
+        elif ablation == "A6":
+            seeded = json.loads(loop.conn.execute(
+                "SELECT value FROM meta WHERE key = 'seeded'").fetchone()[0])
+            assert seeded["mutants"] == 0
+            assert seeded["seed_experiences"] == seeded["reference_programs"]
+
+
+def test_bad_config_is_refused_with_the_field_named(tmp_path):
+    with pytest.raises(ConfigError, match="'samples_per_task'"):
+        RunConfig(samples_per_task=0).validate()
+    with pytest.raises(ConfigError, match="'ablation'"):
+        RunConfig(ablation="A9").validate()
+    with pytest.raises(ConfigError, match="unknown field"):
+        RunConfig.from_dict({"dataset": "arc1-eval", "samples": 3})
+    make_loop(tmp_path).close()
+    with pytest.raises(ConfigError, match="already holds a run"):
+        make_loop(tmp_path)
+
+
+def run_cli(run_dir, *extra, timeout=300) -> subprocess.CompletedProcess:
+    args = [sys.executable, "-m", "codeit_core", "run", "--run-dir", str(run_dir), *extra]
+    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+CLI_RUN = ["--dataset", "arc1-train", "--tasks", "20", "--iterations", "3", "--policy",
+           "mutation", "--samples-per-task", "24", "--seed", "5", "--learn-size", "300",
+           "--seed-mutants", "300", "--workers", "2"]
+
+
+def contents(db) -> dict:
+    conn = sqlite3.connect(db)
+    try:
+        return {
+            "experiences": sorted(conn.execute(
+                "SELECT task_id, program, pool, iteration, demo_accuracy FROM experiences")),
+            "samples": sorted(conn.execute(
+                "SELECT iteration, task_id, program, demo_accuracy, test_correct FROM samples")),
+            "phases": conn.execute("SELECT iteration, phase FROM iterations ORDER BY "
+                                   "iteration").fetchall(),
+        }
+    finally:
+        conn.close()
+
+
+def progress_of(db) -> tuple[int, str] | None:
+    """(iteration, phase) of the newest iteration row, or None — read from outside."""
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.05)
+        try:
+            return conn.execute("SELECT iteration, phase FROM iterations ORDER BY iteration "
+                                "DESC LIMIT 1").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+
+
+# where to kill: just after a phase is recorded, i.e. in the middle of the next step
+KILL_POINTS = ["seeding", (1, "started"), (1, "learned"), (1, "executed"), (2, "stored"),
+               (3, "started"), (3, "executed")]
+
+
+def test_run_killed_at_any_instant_resumes_without_loss_or_duplicates(tmp_path):
+    clean = tmp_path / "clean"
+    done = run_cli(clean, *CLI_RUN)
+    assert done.returncode == 0, done.stderr
+    assert "policy-only" in done.stdout and done.stdout.count("\n") >= 5
+    reference = contents(clean / "run.sqlite")
+    assert [p for _, p in reference["phases"]] == ["scored"] * 3
+
+    killed = tmp_path / "killed"
+    db = killed / "run.sqlite"
+    base = [sys.executable, "-m", "codeit_core", "run", "--run-dir", str(killed)]
+    kills = []
+    for point in KILL_POINTS:
+        args = base + (["--resume"] if (killed / "config.json").exists() else CLI_RUN)
+        proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < deadline:
+            reached = progress_of(db) if db.exists() else None
+            if point == "seeding" and db.exists():
+                time.sleep(0.3)  # inside the seeding transaction's work
+                break
+            if point != "seeding" and reached is not None and \
+                    (reached[0], PHASES.index(reached[1])) >= (point[0], PHASES.index(point[1])):
+                break
+            time.sleep(0.005)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills.append(point)
+        proc.wait(30)
+        conn = sqlite3.connect(db)
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        conn.close()
+    assert len(kills) >= 5, kills
+    print('killed at', kills)
+    final = run_cli(killed, "--resume")
+    assert final.returncode == 0, final.stderr
+    assert contents(db) == reference
+
+
+def test_stop_request_stops_between_steps_and_resume_finishes(tmp_path):
+    run_dir = tmp_path / "stopped"
+    proc = subprocess.Popen([sys.executable, "-m", "codeit_core", "run", "--run-dir",
+                             str(run_dir), *CLI_RUN], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (run_dir / "run.sqlite").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    status = RunDir(run_dir).status()
+    assert status["status"] in ("stopped", "finished")
+    final = run_cli(run_dir, "--resume")
+    assert final.returncode == 0, final.stderr
+    assert RunDir(run_dir).status()["status"] == "finished"
+    assert [p for _, p in contents(run_dir / "run.sqlite")["phases"]] == ["scored"] * 3

@@ -1,0 +1,88 @@
+"""Top-3 scoring: candidates, ranking, tie-breaks, policy-only vs cumulative, dips."""
+
+from __future__ import annotations
+
+import pytest
+
+from codeit_core.db import connect, transaction
+from codeit_core.metrics import score_iteration, top3
+
+
+@pytest.fixture
+def conn(tmp_path):
+    c = connect(tmp_path / "run.sqlite")
+    yield c
+    c.close()
+
+
+def add(conn, iteration, task, program, acc, length, correct):
+    conn.execute("INSERT INTO samples (iteration, task_id, program, length, valid, error, "
+                 "demo_accuracy, pixel_accuracy, test_correct, demo_outputs, test_outputs) "
+                 "VALUES (?,?,?,?,1,NULL,?,0,?,'[]','[]')",
+                 (iteration, task, program, length, acc, int(correct)))
+
+
+def test_candidates_need_one_exact_demo_and_rank_by_accuracy_then_length(conn):
+    add(conn, 1, "t", "zero", 0.0, 1, True)        # solves no demo: never a candidate
+    add(conn, 1, "t", "half_long", 0.5, 9, False)
+    add(conn, 1, "t", "half_short", 0.5, 2, False)
+    add(conn, 1, "t", "full", 1.0, 5, False)
+    add(conn, 1, "t", "third", 1 / 3, 1, True)      # right on the test but ranked 4th
+    cands = top3(conn, 1, "policy_only")["t"]
+    assert [c.program for c in cands] == ["full", "half_short", "half_long"]
+    counts = score_iteration(conn, 1)
+    assert counts["policy_only_solved"] == 0
+    assert counts["oracle"] == 1  # some program was right on the test
+    assert counts["demo_consistent"] == 1
+
+
+def test_equal_rank_ties_break_by_text_for_determinism(conn):
+    for name in ("b", "a", "d", "c"):
+        add(conn, 1, "t", name, 1.0, 3, name == "d")
+    assert [c.program for c in top3(conn, 1, "policy_only")["t"]] == ["a", "b", "c"]
+
+
+def test_task_solved_when_a_top3_candidate_is_test_correct(conn):
+    add(conn, 1, "t", "p1", 1.0, 3, False)
+    add(conn, 1, "t", "p2", 0.5, 3, True)
+    add(conn, 1, "u", "q", 0.5, 2, False)
+    counts = score_iteration(conn, 1)
+    assert counts["policy_only_solved"] == 1
+    assert counts["cumulative_solved"] == 1
+
+
+def test_policy_only_forgets_and_cumulative_remembers(conn):
+    add(conn, 1, "t", "good", 0.5, 3, True)
+    with transaction(conn):
+        first = score_iteration(conn, 1)
+    add(conn, 2, "t", "other", 0.5, 4, False)
+    with transaction(conn):
+        second = score_iteration(conn, 2)
+    assert first["policy_only_solved"] == 1
+    assert second["policy_only_solved"] == 0
+    assert second["cumulative_solved"] == 1
+    stored = conn.execute("SELECT COUNT(*) FROM candidates WHERE iteration = 2 AND "
+                          "scope = 'cumulative'").fetchone()[0]
+    assert stored == 2
+
+
+def test_cumulative_can_dip_and_is_reported_as_is(conn):
+    add(conn, 1, "t", "right", 0.5, 3, True)
+    s1 = score_iteration(conn, 1)
+    # three better-ranked but wrong programs push the right one out of the top 3
+    for i in range(3):
+        add(conn, 2, "t", f"better{i}", 1.0, 3, False)
+    s2 = score_iteration(conn, 2)
+    assert s1["cumulative_solved"] == 1 and s2["cumulative_solved"] == 0
+    assert s2["oracle"] == 1
+
+
+def test_same_program_in_two_iterations_counts_once(conn):
+    add(conn, 1, "t", "p", 1.0, 3, False)
+    add(conn, 2, "t", "p", 1.0, 3, False)
+    assert len(top3(conn, 2, "cumulative")["t"]) == 1
+
+
+def test_unknown_scope(conn):
+    with pytest.raises(ValueError, match="unknown scope"):
+        top3(conn, 1, "everything")
