@@ -252,9 +252,18 @@ class CodeItLoop:
             self._set_phase("started")
         t = time.perf_counter()
         self.progress("learn", 0, 1)
+        pretrain_stats: dict[str, float] = {}
+        if it == 1 and self.config.ablation != "A4" and hasattr(self.policy, "pretrain"):
+            # Pretraining on the whole seed pool (ablation A4 skips it: random weights).
+            seed_pool = self.buffer.load([int(i) for i in
+                                          self.buffer.sampling_weights(SEED_POOL)[0]])
+            pretrain_stats = self.policy.pretrain(seed_pool, python_rng(self.config.seed,
+                                                                        "pretrain"))
         training = self.buffer.sample(self.config.learn_size, numpy_rng(self.config.seed, it,
                                                                        "learn"), it)
         stats = self.policy.learn(training, python_rng(self.config.seed, it, "learn"))
+        if pretrain_stats:
+            stats = {**{f"pretrain_{k}": v for k, v in pretrain_stats.items()}, **stats}
         self.policy.save(self.dir.checkpoint(it))
         self.state.training_set = training
         self.state.learn_stats = stats

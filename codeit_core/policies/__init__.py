@@ -32,7 +32,11 @@ class Policy(Protocol):
         """One epoch on a priority-drawn training set; returns statistics (loss, ...)."""
 
     def save(self, path: Path) -> None:
-        """Write the policy's state to `path`."""
+        """Write the policy's state to `path`.
+
+        A policy may also define ``pretrain(experiences, rng) -> stats``: the loop calls it
+        once, with the whole seed pool, before the first Learn step (not under ablation A4).
+        """
 
     def load(self, path: Path) -> None:
         """Restore the policy's state from `path`."""
