@@ -111,7 +111,7 @@ class CodeItLoop:
         self.buffer = ReplayBuffer(self.conn, c.weights(), c.alpha, c.capacity or None,
                                    uniform=c.ablation == "A3", policy_share=c.policy_share)
         self.policy: Policy = make_policy(c.policy, c.policy_options,
-                                          pretrain=c.ablation != "A4")
+                                          pretrain=c.ablation != "A4", run_dir=run_dir.path)
         self._own_executor = executor is None
         self.executor = executor or Executor(workers=c.workers or None, timeout=c.timeout)
         self.progress = progress or (lambda phase, done, total: None)

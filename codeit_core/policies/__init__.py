@@ -43,11 +43,12 @@ class Policy(Protocol):
 
 
 def make_policy(name: str, options: dict[str, Any] | None = None,
-                pretrain: bool = True) -> Policy:
+                pretrain: bool = True, run_dir: Path | None = None) -> Policy:
     """The policy called `name` with its options (see each policy's module).
 
     `pretrain=False` is ablation A4: a learned policy starts from random weights instead
     of weights trained on the seed pool (the mutation baseline has no weights).
+    `run_dir` is where a policy may keep files of its own (e.g. an LLM response cache).
     """
     options = dict(options or {})
     if name == "mutation":
