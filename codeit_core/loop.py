@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 from codeit_core.buffer import ReplayBuffer
 from codeit_core.db import dump_grids, get_meta, load_grids, set_meta, transaction

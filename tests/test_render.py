@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from codeit_core.grids import PALETTE_HEX
 from ui.loop_diagram import STEPS, loop_svg
 from ui.render import BORDER_RGB, MARK_RGB, PALETTE_RGB, cell_size, diff_count, grid_image, grid_png

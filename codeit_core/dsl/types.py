@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Callable as PyCallable, FrozenSet, Tuple
 
-from codeit_core.grids import Grid
+from codeit_core.grids import Grid  # noqa: F401  (re-exported: a DSL type)
 
 Integer = int
 Colour = int

@@ -1,0 +1,328 @@
+"""Tests of the primitives in prims_patterns.py: one test named after each primitive."""
+
+from __future__ import annotations
+
+import pytest
+
+from codeit_core.dsl import prims_patterns as P
+from codeit_core.dsl.errors import TooLargeError
+
+def g(text: str):
+    """A grid written as lines of digits."""
+    return tuple(tuple(int(ch) for ch in line.strip()) for line in text.strip().splitlines())
+
+
+def test_recolour_in_order():
+    a = frozenset({(5, (0, 0)), (5, (0, 1))})
+    b = frozenset({(0, 1)})
+    out = P.recolour_in_order((a, b), 3)
+    assert out == frozenset({frozenset({(3, (0, 0)), (3, (0, 1))}), frozenset({(4, (0, 1))})})
+    assert P.recolour_in_order((), 2) == frozenset()
+    with pytest.raises(ValueError):
+        P.recolour_in_order((a, b), 9)
+    with pytest.raises(ValueError):
+        P.recolour_in_order(frozenset({a}), 1)
+
+
+def test_connect_same_colours_diagonal():
+    grid = g("""
+    2003
+    0000
+    0000
+    3002
+    """)
+    assert P.connect_same_colours_diagonal(grid) == g("""
+    2003
+    0230
+    0320
+    3002
+    """)
+    # a different colour in between blocks the join
+    assert P.connect_same_colours_diagonal(g("100\n040\n001")) == g("100\n040\n001")
+    assert P.connect_same_colours_diagonal(g("1000\n0000\n0010")) == g("1000\n0100\n0010")
+
+
+def test_rows_of_patch():
+    grid = g("000\n000\n000")
+    assert P.rows_of_patch(grid, frozenset({(1, 2)})) == frozenset({(1, 0), (1, 1), (1, 2)})
+    obj = frozenset({(4, (0, 0)), (4, (2, 0)), (4, (7, 0))})  # off-grid rows are ignored
+    assert P.rows_of_patch(grid, obj) == frozenset({(0, 0), (0, 1), (0, 2),
+                                                    (2, 0), (2, 1), (2, 2)})
+
+
+def test_columns_of_patch():
+    grid = g("00\n00\n00")
+    assert P.columns_of_patch(grid, frozenset({(0, 1)})) == frozenset({(0, 1), (1, 1), (2, 1)})
+    assert P.columns_of_patch(grid, frozenset()) == frozenset()
+
+
+def test_largest_rectangle_of_colour():
+    grid = g("""
+    00000
+    11011
+    01011
+    """)
+    assert P.largest_rectangle_of_colour(grid, 0, 1) == frozenset(
+        (0, c) for c in range(5))
+    assert P.largest_rectangle_of_colour(grid, 1, 2) == frozenset(
+        {(1, 3), (1, 4), (2, 3), (2, 4)})
+    assert P.largest_rectangle_of_colour(grid, 0, 2) == frozenset()
+    with pytest.raises(ValueError):
+        P.largest_rectangle_of_colour(grid, 0, 0)
+
+
+def test_corner_neighbours():
+    assert P.corner_neighbours(frozenset({(1, 1)})) == frozenset(
+        {(0, 0), (0, 2), (2, 0), (2, 2)})
+    # corners of one cell that belong to the patch are left out
+    assert P.corner_neighbours(frozenset({(3, (0, 0)), (3, (1, 1))})) == frozenset(
+        {(-1, -1), (-1, 1), (1, -1), (0, 2), (2, 0), (2, 2)})
+
+
+def test_axis_direction_to():
+    a = frozenset({(0, 0), (1, 1)})
+    assert P.axis_direction_to(a, frozenset({(5, 2)})) == (1, 0)
+    assert P.axis_direction_to(a, frozenset({(1, 9)})) == (0, 1)
+    assert P.axis_direction_to(frozenset({(5, 5)}), frozenset({(0, 4)})) == (-1, 0)
+    assert P.axis_direction_to(frozenset({(5, 5)}), frozenset({(4, 0)})) == (0, -1)
+    with pytest.raises(ValueError):
+        P.axis_direction_to(a, frozenset({(1, 0)}))
+
+
+def test_complete_mirror():
+    # the mirror axis lies between columns 1 and 2 of a grid 5 wide, not at its centre
+    grid = g("""
+    12215
+    34435
+    56055
+    """)
+    assert P.complete_mirror(grid, 0) == g("""
+    12215
+    34435
+    56655
+    """)
+    # rows mirror first: row 3 is filled from row 0 about the axis between rows 1 and 2
+    assert P.complete_mirror(g("12\n34\n34\n00"), 0) == g("12\n34\n34\n12")
+    assert P.complete_mirror(g("120\n000"), 0) == g("120\n000")
+    # nothing to mirror from: unchanged
+    assert P.complete_mirror(g("00\n00"), 0) == g("00\n00")
+
+
+def test_ray_from():
+    ray = P.ray_from((2, 3), (1, -1))
+    assert len(ray) == 30
+    assert (3, 2) in ray and (5, 0) in ray and (6, -1) in ray
+    assert (2, 3) not in ray
+    assert P.ray_from((0, 0), (0, 1)) == frozenset((0, k) for k in range(1, 31))
+    with pytest.raises(ValueError):
+        P.ray_from((0, 0), (0, 0))
+    with pytest.raises(ValueError):
+        P.ray_from((0, 0), (2, 0))
+
+
+def test_cells_with_neighbours():
+    grid = g("""
+    101
+    010
+    101
+    """)
+    # every cell counts, whatever its own colour: edge centres touch three 1s
+    assert P.cells_with_neighbours(grid, 1, 3) == frozenset({(0, 1), (1, 0), (1, 2), (2, 1)})
+    assert P.cells_with_neighbours(grid, 0, 2) == frozenset({(0, 0), (0, 2), (2, 0), (2, 2),
+                                                           (1, 1)})
+    assert P.cells_with_neighbours(grid, 1, 4) == frozenset()
+    with pytest.raises(ValueError):
+        P.cells_with_neighbours(grid, 1, 0)
+    with pytest.raises(ValueError):
+        P.cells_with_neighbours(grid, 12, 1)
+
+
+def test_split_at_lines():
+    grid = g("""
+    12055
+    34055
+    00000
+    67089
+    """)
+    blocks = P.split_at_lines(grid, 0)
+    assert blocks == (
+        (g("12\n34"), g("55\n55")),
+        (g("67"), g("89")),
+    )
+    # no separator line: the whole grid is one block
+    assert P.split_at_lines(g("12\n34"), 0) == ((g("12\n34"),),)
+    # separators on the border are dropped
+    assert P.split_at_lines(g("000\n010\n000"), 0) == ((g("1"),),)
+    with pytest.raises(ValueError):
+        P.split_at_lines(g("00\n00"), 0)
+
+
+def test_expand_cells():
+    grid = g("""
+    20
+    03
+    """)
+    pattern = g("""
+    10
+    11
+    """)
+    assert P.expand_cells(grid, pattern) == g("""
+    2000
+    2200
+    0030
+    0033
+    """)
+    assert P.expand_cells(g("5"), g("010")) == g("050")
+    with pytest.raises(TooLargeError):
+        P.expand_cells(g("1" * 10), g("1" * 10))
+
+
+def test_most_frequent_element():
+    assert P.most_frequent_element((3, 1, 3, 2)) == 3
+    assert P.most_frequent_element((1, 2, 2, 1)) == 1   # tie: the first
+    assert P.most_frequent_element(frozenset({5, 4})) == 4
+    with pytest.raises(ValueError):
+        P.most_frequent_element(())
+
+
+def test_least_frequent_element():
+    a, b = g("12"), g("34")
+    assert P.least_frequent_element((a, a, b, a)) == b
+    assert P.least_frequent_element((1, 2, 2, 1)) == 1   # tie: the first
+    with pytest.raises(ValueError):
+        P.least_frequent_element(frozenset())
+
+
+def test_sweep():
+    grid = g("""
+    000
+    000
+    000
+    """)
+    assert P.sweep(grid, frozenset({(1, 1)}), (0, 1)) == frozenset({(1, 1), (1, 2)})
+    assert P.sweep(grid, frozenset({(0, 0), (2, 0)}), (-1, 1)) == \
+        frozenset({(0, 0), (2, 0), (1, 1), (0, 2)})
+    # objects are accepted, positions outside the grid give nothing
+    assert P.sweep(grid, frozenset({(7, (0, 2)), (7, (5, 5))}), (1, 0)) == \
+        frozenset({(0, 2), (1, 2), (2, 2)})
+    with pytest.raises(ValueError):
+        P.sweep(grid, frozenset({(0, 0)}), (0, 0))
+
+
+def test_smear():
+    grid = g("""
+    0000
+    0200
+    0003
+    0000
+    """)
+    assert P.smear(grid, (0, 1)) == g("""
+    0000
+    0222
+    0003
+    0000
+    """)
+    assert P.smear(grid, (1, 0)) == g("""
+    0000
+    0200
+    0203
+    0203
+    """)
+    assert P.smear(grid, (1, 1)) == g("""
+    0000
+    0200
+    0023
+    0002
+    """)
+    # the background is the most common colour
+    assert P.smear(g("555\n155"), (0, 1)) == g("555\n111")
+    with pytest.raises(ValueError):
+        P.smear(grid, (2, 0))
+
+
+def test_recolour_each():
+    a = frozenset({(1, (0, 0)), (1, (0, 1))})
+    b = frozenset({(2, (1, 1))})
+    assert P.recolour_each((a, b), (5, 7)) == frozenset({
+        frozenset({(5, (0, 0)), (5, (0, 1))}), frozenset({(7, (1, 1))})})
+    # plain positions are accepted too
+    assert P.recolour_each((frozenset({(3, 3)}),), (4,)) == frozenset({frozenset({(4, (3, 3))})})
+    with pytest.raises(ValueError):
+        P.recolour_each((a, b), (5,))
+    with pytest.raises(ValueError):
+        P.recolour_each((a,), (12,))
+
+
+def test_fill_periodic():
+    grid = g("""
+    123123
+    231231
+    302310
+    123123
+    """)
+    assert P.fill_periodic(grid, 0) == g("""
+    123123
+    231231
+    312312
+    123123
+    """)
+    # a class with no known cell keeps the unknown colour
+    assert P.fill_periodic(g("12\n30"), 0) == g("12\n30")
+    # cells not of the colour are never changed
+    assert P.fill_periodic(g("1212\n1512"), 5) == g("1212\n1212")
+    with pytest.raises(ValueError):
+        P.fill_periodic(g("12"), 10)
+
+
+def test_multicolour_components_except():
+    grid = g("""
+    1200
+    0030
+    4000
+    """)
+    objs = P.multicolour_components_except(grid, 0)
+    assert objs == frozenset({
+        frozenset({(1, (0, 0)), (2, (0, 1))}),
+        frozenset({(3, (1, 2))}),
+        frozenset({(4, (2, 0))}),
+    })
+    # the excluded colour need not be the most common one
+    assert len(P.multicolour_components_except(g("1111\n1001"), 1)) == 1
+    assert P.multicolour_components_except(g("00\n00"), 0) == frozenset()
+
+
+def test_uniform_lines():
+    grid = g("""
+    102
+    000
+    304
+    """)
+    assert P.uniform_lines(grid, 0) == frozenset({(1, 0), (1, 1), (1, 2), (0, 1), (2, 1)})
+    assert P.uniform_lines(grid, 7) == frozenset()
+    with pytest.raises(ValueError):
+        P.uniform_lines(grid, -1)
+
+
+def test_colours_to_column():
+    assert P.colours_to_column((3, 1, 4)) == ((3,), (1,), (4,))
+    assert P.colours_to_column((5,)) == ((5,),)
+    with pytest.raises(ValueError):
+        P.colours_to_column(())
+    with pytest.raises(ValueError):
+        P.colours_to_column((1, 12))
+    with pytest.raises(TooLargeError):
+        P.colours_to_column(tuple([1] * 61))
+
+
+def test_majority_rows():
+    grid = g("""
+    1121
+    3433
+    5566
+    """)
+    assert P.majority_rows(grid) == g("""
+    1111
+    3333
+    5555
+    """)
+    assert P.majority_rows(((7,),)) == ((7,),)
