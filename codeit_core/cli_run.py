@@ -47,6 +47,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                    help="; ".join(f"{k}: {v}" for k, v in ABLATIONS.items()))
     p.add_argument("--learn-size", type=int, help=f"default {d.learn_size}")
     p.add_argument("--seed-mutants", type=int, help=f"default {d.seed_mutants}")
+    p.add_argument("--seed-random-programs", type=int,
+                   help=f"random programs in the seed pool (default {d.seed_random_programs})")
     p.add_argument("--timeout", type=float, help=f"seconds per program (default {d.timeout})")
     p.add_argument("--workers", type=int, help="executor processes (default: one per core)")
     p.set_defaults(func=main)
@@ -54,7 +56,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 OVERRIDES = ("dataset", "tasks", "iterations", "policy", "samples_per_task", "temperature",
-             "seed", "ablation", "learn_size", "seed_mutants", "timeout", "workers")
+             "seed", "ablation", "learn_size", "seed_mutants", "seed_random_programs",
+             "timeout", "workers")
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:

@@ -201,7 +201,7 @@ class CodeItLoop:
         done = get_meta(self.conn, "seeded")
         if done is not None:
             return done
-        from codeit_core.mutate import generate_mutants
+        from codeit_core.mutate import generate_mutants, generate_random_programs
         from codeit_core.solutions import DATASET, load_solutions
 
         started = time.perf_counter()
@@ -222,12 +222,21 @@ class CodeItLoop:
             mutants = generate_mutants(
                 references, n_mutants, self.executor, python_rng(self.config.seed, "seed"),
                 progress=lambda a, t: self.progress("seed: mutants", a, n_mutants))
-        for m in mutants:
+        randoms = []
+        if self.config.seed_random_programs:
+            randoms = generate_random_programs(
+                [task for task, _ in references], self.config.seed_random_programs,
+                self.config.random_program_length, self.executor,
+                python_rng(self.config.seed, "seed", "random"),
+                progress=lambda a, t: self.progress("seed: random programs", a,
+                                                    self.config.seed_random_programs))
+        for m in mutants + randoms:
             e = relabel(train[m.task_id], m.program, list(m.outputs), 0, SEED_POOL,
-                        parent_program=m.parent_program)
+                        parent_program=m.parent_program or None)
             if e is not None:
                 experiences.append(e)
         summary = {"reference_programs": len(references), "mutants": len(mutants),
+                   "random_programs": len(randoms),
                    "seed_experiences": len(experiences),
                    "seconds": round(time.perf_counter() - started, 2)}
         with transaction(self.conn):

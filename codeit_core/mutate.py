@@ -616,3 +616,40 @@ def generate_mutants(parents: Sequence[tuple[Task, str]], n_mutants: int, execut
         if progress is not None:
             progress(len(accepted), attempts)
     return accepted
+
+
+def generate_random_programs(tasks: Sequence[Task], n_programs: int, length: int,
+                             executor: Any, rng: random.Random,
+                             progress: Callable[[int, int], None] | None = None,
+                             max_attempts_factor: int = 20,
+                             batch_size: int = 256) -> list[Mutant]:
+    """Up to `n_programs` random programs of `length` lines that work on a task.
+
+    Each candidate (`random_program`) runs in the sandboxed `executor` on the demonstration
+    inputs of a task drawn uniformly from `tasks`, and is accepted by the same rule as a
+    mutant: every output a valid grid, not all equal to their inputs, and outputs not seen
+    before for that task. Accepted programs come back as depth-0 `Mutant`s with an empty
+    `parent_program` (they descend from nothing).
+    """
+    accepted: list[Mutant] = []
+    if not tasks or n_programs <= 0:
+        return accepted
+    seen: dict[str, set] = {}
+    attempts, limit = 0, n_programs * max_attempts_factor
+    while len(accepted) < n_programs and attempts < limit:
+        batch = []
+        for _ in range(min(batch_size, limit - attempts)):
+            task = tasks[rng.randrange(len(tasks))]
+            batch.append((task, format_program(random_program(rng, length))))
+        attempts += len(batch)
+        results = executor.run_batch([(text, task.demo_inputs) for task, text in batch])
+        for (task, text), res in zip(batch, results):
+            outputs = _acceptable(res, task.demo_inputs)
+            taken = seen.setdefault(task.id, set())
+            if outputs is None or outputs in taken or len(accepted) >= n_programs:
+                continue
+            taken.add(outputs)
+            accepted.append(Mutant(task.id, text, "", outputs, 0))
+        if progress:
+            progress(len(accepted), attempts)
+    return accepted

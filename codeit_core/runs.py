@@ -86,6 +86,10 @@ class RunConfig:
     """priority weight of 1 − distance to target (pixel accuracy)"""
     seed_mutants: int = 2000
     """mutants of the reference programs added to the seed pool (0 with ablation A6)"""
+    seed_random_programs: int = 0
+    """random programs (that run on a training task) added to the seed pool"""
+    random_program_length: int = 4
+    """lines of each random seed program"""
     timeout: float = 0.5
     """hard time limit per program execution, in seconds"""
     workers: int = 0
@@ -106,7 +110,7 @@ class RunConfig:
         for name in ("iterations", "samples_per_task", "learn_size"):
             if getattr(self, name) < 1:
                 raise bad(name, f"must be at least 1, got {getattr(self, name)}")
-        for name in ("capacity", "seed_mutants", "workers"):
+        for name in ("capacity", "seed_mutants", "seed_random_programs", "workers"):
             if getattr(self, name) < 0:
                 raise bad(name, f"must be 0 or more, got {getattr(self, name)}")
         if not 0.0 < self.temperature <= 5.0:
@@ -115,6 +119,9 @@ class RunConfig:
             raise bad("policy_share", f"must be within 0..1, got {self.policy_share}")
         if self.alpha < 0:
             raise bad("alpha", f"must be ≥ 0, got {self.alpha}")
+        if not 1 <= self.random_program_length <= 20:
+            raise bad("random_program_length", f"must be within 1..20, got "
+                      f"{self.random_program_length}")
         if self.timeout <= 0:
             raise bad("timeout", f"must be > 0 seconds, got {self.timeout}")
         try:

@@ -212,3 +212,19 @@ def test_stop_request_stops_between_steps_and_resume_finishes(tmp_path):
     assert final.returncode == 0, final.stderr
     assert RunDir(run_dir).status()["status"] == "finished"
     assert [p for _, p in contents(run_dir / "run.sqlite")["phases"]] == ["scored"] * 3
+
+
+def test_random_programs_join_the_seed_pool(tmp_path):
+    with make_loop(tmp_path, seed_mutants=0, seed_random_programs=15,
+                   random_program_length=3) as loop:
+        summary = loop.seed()
+        assert summary["random_programs"] == 15 and summary["mutants"] == 0
+        assert summary["seed_experiences"] == summary["reference_programs"] + 15
+        from codeit_core.relabel import program_length
+        from codeit_core.solutions import load_solutions
+
+        three_line_references = {(t, p) for t, p in load_solutions().items()
+                                 if program_length(p) == 3}
+        three_line_seeds = set(loop.conn.execute(
+            "SELECT task_id, program FROM experiences WHERE pool = 'seed' AND length = 3"))
+        assert len(three_line_seeds - three_line_references) == 15

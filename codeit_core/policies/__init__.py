@@ -55,6 +55,10 @@ def make_policy(name: str, options: dict[str, Any] | None = None,
         from codeit_core.policies.mutation import MutationPolicy
 
         return MutationPolicy(**options)
-    if name in ("neural", "dspy"):
+    if name == "neural":
+        from codeit_core.policies.neural import NeuralPolicy
+
+        return NeuralPolicy(pretrain=pretrain, **options)
+    if name == "dspy":
         raise NotImplementedError(f"the {name!r} policy is not available yet; use 'mutation'")
     raise ValueError(f"unknown policy {name!r}")

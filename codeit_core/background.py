@@ -1,0 +1,259 @@
+"""Runs in a separate process: start, watch and stop ``python -m codeit_core run`` from the
+dashboard, so that a run survives page reloads, closed tabs and a restarted server.
+
+    pid = start_background(run_dir, iterations=5)    # detached; prints to run.log
+    run_state(run_dir)                               # status, liveness, progress
+    request_stop(run_dir)                            # stops cleanly between two steps
+
+The process is the ordinary command line (`cli_run.py`) with ``--resume``: it records its
+status (running / stopped / finished / failed) and pid in the run database's meta table
+and checks ``stop_requested`` between steps. This module adds what a web page needs around
+it: one live process per run at most, a clear verdict when a process vanished without
+recording why (killed, machine rebooted: the run is *interrupted* and can be resumed), and
+a check that a loop held in memory still matches its database.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from codeit_core.db import get_meta, set_meta
+from codeit_core.runs import RunDir
+
+if TYPE_CHECKING:
+    from codeit_core.loop import CodeItLoop
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+STARTING = "starting"
+LIVE_STATUSES = (STARTING, "running")
+STARTUP_WAIT = 30.0
+
+# processes this interpreter started: polled for liveness (and reaped by a waiter thread)
+_children: dict[int, subprocess.Popen] = {}
+
+
+class BackgroundError(RuntimeError):
+    """A background run cannot be started (or stopped); the message says why."""
+
+
+def is_alive(pid: int | None) -> bool:
+    """Whether `pid` is a live (not zombie) process of the CodeIt command line."""
+    if not pid:
+        return False
+    child = _children.get(pid)
+    if child is not None:
+        return child.poll() is None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    proc = Path(f"/proc/{pid}")
+    try:
+        state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        if state in ("Z", "X"):
+            return False
+        # a pid the system gave to an unrelated program since is not our run
+        return b"codeit_core" in (proc / "cmdline").read_bytes()
+    except (OSError, IndexError):
+        return True  # no /proc: trust kill(0)
+
+
+def _read_meta(run: RunDir) -> dict[str, Any]:
+    conn = run.connect(readonly=True)
+    try:
+        return {"status": get_meta(conn, "status", "created"), "pid": get_meta(conn, "pid"),
+                "stop_requested": bool(get_meta(conn, "stop_requested", False))}
+    finally:
+        conn.close()
+
+
+def run_state(run_dir: str | Path | RunDir) -> dict[str, Any]:
+    """Where a run stands, for listings and progress bars (read-only, cheap).
+
+    status: new (nothing done yet), stepping (advanced step by step, no process), starting,
+    running, stopped, finished, failed, or interrupted (the database says running but its
+    process is gone: resume possible). Also alive, pid, stop_requested, completed and
+    planned iterations, the last iteration recorded with its phase, and a message.
+    """
+    run = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
+    meta = _read_meta(run)
+    conn = run.connect(readonly=True)
+    try:
+        completed = conn.execute("SELECT COUNT(*) FROM iterations WHERE phase = 'scored'"
+                                 ).fetchone()[0]
+        last = conn.execute("SELECT iteration, phase FROM iterations ORDER BY iteration DESC "
+                            "LIMIT 1").fetchone()
+        seeded = get_meta(conn, "seeded") is not None
+    finally:
+        conn.close()
+    try:
+        planned = run.config().iterations
+    except Exception:  # a broken config.json is reported where the run is opened
+        planned = None
+    status, pid = meta["status"], meta["pid"]
+    alive = status in LIVE_STATUSES and is_alive(pid)
+    message = ""
+    if status in LIVE_STATUSES and not alive:
+        status = "interrupted"
+        message = (f"the background process{f' (pid {pid})' if pid else ''} is gone without "
+                   f"recording a stop: the run was interrupted; resume possible")
+    elif status == "created":
+        status = "stepping" if (seeded or last) else "new"
+    elif status == "failed":
+        message = f"the last background run failed; see {run.log_path}"
+    return {"status": status, "alive": alive, "pid": pid if alive else None,
+            "stop_requested": meta["stop_requested"], "completed": completed,
+            "planned": planned, "iteration": last[0] if last else None,
+            "phase": last[1] if last else None, "seeded": seeded, "message": message}
+
+
+def _wait_in_background(proc: subprocess.Popen) -> None:
+    """Reap the child when it exits (no zombie), then forget it."""
+    proc.wait()
+    _children.pop(proc.pid, None)
+
+
+def start_background(run_dir: str | Path | RunDir, iterations: int | None = None) -> int:
+    """Continue a run in a detached process until it has `iterations` meta-iterations
+    in total (None: the number in its config); return the process id.
+
+    Refuses (BackgroundError) when the run already has a live process or is not a run.
+    Waits until the process has recorded itself as running (a second or two), so a stop
+    requested right after the start is not lost; a process that dies while starting (a
+    broken config, an unknown dataset) raises with the last line it printed.
+    """
+    run = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
+    if not run.exists():
+        raise BackgroundError(f"{run.path} is not a run directory (no config.json and "
+                              f"run.sqlite)")
+    if iterations is not None and iterations < 1:
+        raise BackgroundError(f"iterations must be at least 1, got {iterations}")
+    state = run_state(run)
+    if state["alive"]:
+        raise BackgroundError(f"run {run.path.name!r} already has a live background process "
+                              f"(pid {state['pid']}); stop it first or wait for it to end")
+    previous = _read_meta(run)["status"]
+    conn = run.connect()
+    try:
+        set_meta(conn, "stop_requested", False)
+        set_meta(conn, "status", STARTING)
+        cmd = [sys.executable, "-m", "codeit_core", "run", "--run-dir",
+               str(run.path.resolve()), "--resume"]
+        if iterations is not None:
+            cmd += ["--iterations", str(iterations)]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1",
+               "PYTHONPATH": os.pathsep.join(
+                   p for p in (str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")) if p)}
+        with open(run.log_path, "a") as log:
+            log.write(f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} background: "
+                      f"{' '.join(cmd[1:])}\n")
+            log.flush()
+            proc = subprocess.Popen(cmd, cwd=PACKAGE_ROOT, env=env, stdin=subprocess.DEVNULL,
+                                    stdout=log, stderr=subprocess.STDOUT,
+                                    start_new_session=True, close_fds=True)
+        _children[proc.pid] = proc
+        threading.Thread(target=_wait_in_background, args=(proc,), daemon=True,
+                         name=f"codeit-run-{proc.pid}").start()
+        set_meta(conn, "pid", proc.pid)
+    finally:
+        conn.close()
+    deadline = time.monotonic() + STARTUP_WAIT
+    while time.monotonic() < deadline:
+        if _read_meta(run)["status"] != STARTING:
+            break
+        if proc.poll() is not None:
+            conn = run.connect()
+            try:  # it never got going: put the status back, say why
+                if get_meta(conn, "status") == STARTING:
+                    set_meta(conn, "status", previous)
+                    set_meta(conn, "pid", None)
+            finally:
+                conn.close()
+            raise BackgroundError(f"the background run exited at once (code "
+                                  f"{proc.returncode}): {last_log_line(run)}")
+        time.sleep(0.05)
+    return proc.pid
+
+
+def request_stop(run_dir: str | Path | RunDir) -> bool:
+    """Ask the run's background process to stop after its current step; returns whether
+    a live process was there to ask (the request is recorded either way)."""
+    run = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
+    if not run.exists():
+        raise BackgroundError(f"{run.path} is not a run directory")
+    conn = run.connect()
+    try:
+        set_meta(conn, "stop_requested", True)
+    finally:
+        conn.close()
+    return run_state(run)["alive"]
+
+
+def wait_until_done(run_dir: str | Path | RunDir, timeout: float = 120.0,
+                    poll: float = 0.1) -> dict[str, Any]:
+    """Block until the run has no live process (or `timeout`); return its state."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = run_state(run_dir)
+        if not state["alive"] or time.monotonic() > deadline:
+            return state
+        time.sleep(poll)
+
+
+def last_log_line(run: RunDir) -> str:
+    """The last non-empty line of the run's log ('' when there is none)."""
+    return next(iter(log_tail(run, 1)), "")
+
+
+def log_tail(run: RunDir, lines: int = 30) -> list[str]:
+    """The last lines of run.log (progress bars and summary rows of background runs)."""
+    try:
+        with open(run.log_path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 64 * 1024))
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        return []
+    rows = [ln.rstrip() for ln in text.replace("\r", "\n").splitlines() if ln.strip()]
+    return rows[-lines:]
+
+
+def in_sync(loop: "CodeItLoop") -> bool:
+    """Whether a loop held in memory still matches its database — False when another
+    process (a background run, the command line) has advanced the run since it was opened,
+    in which case the loop must be reopened before it takes another step."""
+    row = loop.conn.execute("SELECT iteration, phase FROM iterations ORDER BY iteration DESC "
+                            "LIMIT 1").fetchone()
+    it, phase = loop.state.iteration, loop.state.phase
+    if phase == "new":
+        return row is None if it == 1 else row == (it - 1, "scored")
+    return row == (it, "learned" if phase == "sampled" else phase)
+
+
+def iteration_rows(run_dir: str | Path | RunDir) -> list[dict[str, Any]]:
+    """Metrics of every scored meta-iteration, oldest first, flat: the Learn statistics
+    become ``learn_<name>`` (read-only: safe while a background process writes)."""
+    import json
+
+    run = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
+    conn = run.connect(readonly=True)
+    try:
+        rows = conn.execute("SELECT iteration, started, finished, metrics FROM iterations "
+                            "WHERE phase = 'scored' ORDER BY iteration").fetchall()
+    finally:
+        conn.close()
+    out = []
+    for it, started, finished, text in rows:
+        m = json.loads(text)
+        learn = m.pop("learn", {}) or {}
+        out.append({"iteration": it, **m, **{f"learn_{k}": v for k, v in learn.items()},
+                    "started": started, "finished": finished})
+    return out

@@ -1,0 +1,841 @@
+"""The learned policy (CodeIt, Butt et al. 2024): a small task encoder and a
+grammar-constrained autoregressive decoder over DSL tokens, trained from scratch on CPU.
+
+Encoder. Each demonstration pair (input grid, output grid) becomes one vector from
+  * a small CNN over the two grids stacked at the same origin (one-hot colours and an
+    "inside the grid" mask for each: 22 channels), mean- and max-pooled, and
+  * ~120 hand-computed features that relate to program structure: sizes and their ratios,
+    whether one size divides the other, colour histograms and palettes, colours added or
+    removed, the share of cells changed (same size), whether the output is the input
+    under one of the eight rigid transforms, an upscale or a tiling of it, a cut-out of it,
+    and mirror symmetries of both grids.
+The pair vectors are combined over the (at most `max_pairs`) pairs by mean and max into
+the task context.
+
+Decoder. A GRU emits a program one token at a time. Tokens are: a primitive name (called
+on a new line, or passed as a function argument), an integer literal (-30..30), a named
+constant, True/False, a variable reference (``I``, or "the variable defined d lines
+before this one"), and two line ends: EOL (another line follows) and EOP (this line is
+``O`` and the program ends). Variables are named x1, x2, ... in order (the canonical
+form), so targets need no tokens. Every step also sees which grammar slot it fills (a
+function, argument k of type T, or a line end) and the line number.
+
+Constraint. A small state machine follows the program being decoded (the static types of
+the variables defined so far, the primitive of the current line and the argument being
+filled) and masks every token that cannot continue a well-typed program: only primitives
+whose every parameter can be filled from the variables so far or a literal, only
+arguments a parameter ``accepts``, EOP only after a line returning a Grid (or Any), and on
+the last allowed line only such primitives. Every sample therefore parses and
+type-checks. The same masks restrict the softmax in training.
+
+Learning. `pretrain` trains a few epochs (time-bounded) on the seed pool; `learn` one
+teacher-forced epoch on the priority-drawn experiences, each the relabeled task
+(real inputs, realized outputs) with its program as the target. A random colour
+permutation (fixing black) is applied, consistently, to the grids and the program's colour
+arguments when every colour in the program is an explicit colour argument.
+With ``learning=False`` the policy never changes after pretraining (the control).
+
+Options (RunConfig.policy_options): learning, hidden, embed, channels, max_lines,
+max_pairs, epochs_pretrain, pretrain_seconds, lr, lr_pretrain, batch_size, augment,
+threads, init_seed, oversample.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import random
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from codeit_core.dsl import CONSTANTS, REGISTRY, DSLError, Const, PrimRef, Ref, canonical, \
+    parse
+from codeit_core.dsl.types import TYPE_NAMES, accepts
+from codeit_core.relabel import Experience
+from codeit_core.tasks import Task
+
+# --------------------------------------------------------------------------- tokens
+
+PAD, BOS, EOL, EOP = "<pad>", "<bos>", "<eol>", "<eop>"
+MAX_VARS = 40                      # the parser's line limit
+INT_RANGE = range(-30, 31)
+COLOUR_NAMES = tuple(n for n, c in CONSTANTS.items() if c.type == "Colour")
+TUPLE_NAMES = tuple(n for n, c in CONSTANTS.items() if c.type == "IntegerTuple")
+LITERAL_TYPES = {"Integer": "Integer", "Colour": "Colour", "Boolean": "Boolean",
+                 "IntegerTuple": "IntegerTuple", "Callable": "Callable"}
+TYPE_ID = {t: i for i, t in enumerate(TYPE_NAMES)}
+RETURNS_GRID = ("Grid", "Any")
+
+# slot ids: 0 function, 1 line end, 2 + 4 * type + position for arguments
+SLOT_FUNC, SLOT_END = 0, 1
+N_SLOTS = 2 + 4 * len(TYPE_NAMES)
+
+
+def arg_slot(param: str, position: int) -> int:
+    return 2 + 4 * TYPE_ID[param] + min(position, 3)
+
+
+class Vocab:
+    """Token ids of the DSL: specials, primitives, literals, constants, references."""
+
+    def __init__(self, prim_names: Sequence[str]) -> None:
+        self.tokens: list[str] = [PAD, BOS, EOL, EOP]
+        self.prims = list(prim_names)
+        self.tokens += [f"P:{n}" for n in self.prims]
+        self.tokens += [f"N:{v}" for v in INT_RANGE]
+        self.tokens += [f"C:{n}" for n in CONSTANTS]
+        self.tokens += ["B:True", "B:False", "R:I"]
+        self.tokens += [f"R:-{d}" for d in range(1, MAX_VARS)]
+        self.index = {t: i for i, t in enumerate(self.tokens)}
+        self.prim_id = {n: self.index[f"P:{n}"] for n in self.prims}
+        self.prim_of_id = {i: n for n, i in self.prim_id.items()}
+        self.ref_i = self.index["R:I"]
+        self.ref_back0 = self.index["R:-1"] - 1      # id of "d back" = ref_back0 + d
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+
+@dataclass
+class DecodeState:
+    """Where a program being decoded stands (the grammar's state)."""
+
+    types: list            # static return type of each finished line
+    lines: list            # finished lines: (primitive name, [argument texts])
+    prim: str | None = None
+    args: list | None = None
+    phase: int = SLOT_FUNC  # SLOT_FUNC, SLOT_END, or 2 (inside the arguments)
+    done: bool = False
+
+
+class Grammar:
+    """Masks of allowed tokens for every grammar state, cached by what they depend on."""
+
+    def __init__(self, vocab: Vocab, max_lines: int) -> None:
+        self.vocab = vocab
+        self.max_lines = max_lines
+        V = len(vocab)
+        self.prims = [REGISTRY[n] for n in vocab.prims]
+        self.rows: list[torch.Tensor] = []
+        self._keys: dict[Any, int] = {}
+        self._table: torch.Tensor | None = None
+        # literal tokens each parameter type accepts
+        self.literal_mask: dict[str, torch.Tensor] = {}
+        for t in TYPE_NAMES:
+            m = torch.zeros(V, dtype=torch.bool)
+            if accepts(t, "Integer"):
+                for v in INT_RANGE:
+                    m[vocab.index[f"N:{v}"]] = True
+            for n, c in CONSTANTS.items():
+                if accepts(t, c.type):
+                    m[vocab.index[f"C:{n}"]] = True
+            if accepts(t, "Boolean"):
+                m[vocab.index["B:True"]] = m[vocab.index["B:False"]] = True
+            if accepts(t, "Callable"):
+                for i in vocab.prim_id.values():
+                    m[i] = True
+            self.literal_mask[t] = m
+        self.literal_ok = {t: bool(self.literal_mask[t].any()) for t in TYPE_NAMES}
+        self.grid_prims = torch.zeros(V, dtype=torch.bool)
+        for p in self.prims:
+            if p.returns in RETURNS_GRID:
+                self.grid_prims[vocab.prim_id[p.name]] = True
+
+    # masks ------------------------------------------------------------------
+
+    def _row(self, key: Any, build) -> int:
+        i = self._keys.get(key)
+        if i is None:
+            i = len(self.rows)
+            self.rows.append(build())
+            self._keys[key] = i
+            self._table = None
+        return i
+
+    def table(self) -> torch.Tensor:
+        if self._table is None or self._table.shape[0] != len(self.rows):
+            self._table = torch.stack(self.rows) if self.rows else torch.zeros(0, len(self.vocab), dtype=torch.bool)
+        return self._table
+
+    def _func_mask(self, env: frozenset, last: bool) -> torch.Tensor:
+        V = len(self.vocab)
+        m = torch.zeros(V, dtype=torch.bool)
+        fill: dict[str, bool] = {}
+        for p in self.prims:
+            if p.arity == 0:
+                continue
+            ok = True
+            for t in p.params:
+                f = fill.get(t)
+                if f is None:
+                    f = self.literal_ok[t] or any(accepts(t, e) for e in env)
+                    fill[t] = f
+                if not f:
+                    ok = False
+                    break
+            if ok:
+                m[self.vocab.prim_id[p.name]] = True
+        if last:
+            m &= self.grid_prims
+        return m
+
+    def _arg_mask(self, param: str, types: tuple) -> torch.Tensor:
+        m = self.literal_mask[param].clone()
+        if accepts(param, "Grid"):
+            m[self.vocab.ref_i] = True
+        n = len(types)
+        for d in range(1, n + 1):
+            if accepts(param, types[n - d]):
+                m[self.vocab.ref_back0 + d] = True
+        return m
+
+    def _end_mask(self, returns: str, more: bool) -> torch.Tensor:
+        m = torch.zeros(len(self.vocab), dtype=torch.bool)
+        if more:
+            m[self.vocab.index[EOL]] = True
+        if returns in RETURNS_GRID:
+            m[self.vocab.index[EOP]] = True
+        return m
+
+    def slot(self, s: DecodeState) -> tuple[int, int]:
+        """(slot id, mask row) of the next token in state `s`."""
+        line = len(s.lines)
+        if s.phase == SLOT_FUNC:
+            env = frozenset(s.types) | {"Grid"}
+            last = line + 1 >= self.max_lines
+            return SLOT_FUNC, self._row(("F", env, last), lambda: self._func_mask(env, last))
+        if s.phase == SLOT_END:
+            ret = REGISTRY[s.prim].returns
+            more = line + 1 < self.max_lines
+            key = ("E", ret in RETURNS_GRID, more)
+            return SLOT_END, self._row(key, lambda: self._end_mask(ret, more))
+        k = len(s.args)
+        param = REGISTRY[s.prim].params[k]
+        types = tuple(s.types)
+        return arg_slot(param, k), self._row(("A", param, types),
+                                             lambda: self._arg_mask(param, types))
+
+    def start(self) -> DecodeState:
+        return DecodeState(types=[], lines=[])
+
+    def advance(self, s: DecodeState, tok: int) -> None:
+        """Consume token id `tok` (assumed allowed) in place."""
+        v = self.vocab
+        if s.phase == SLOT_FUNC:
+            s.prim = v.prim_of_id[tok]
+            s.args = []
+            s.phase = 2 if REGISTRY[s.prim].arity else SLOT_END
+            return
+        if s.phase == SLOT_END:
+            s.types.append(REGISTRY[s.prim].returns)
+            s.lines.append((s.prim, s.args))
+            s.prim, s.args = None, None
+            s.phase = SLOT_FUNC
+            if tok == v.index[EOP]:
+                s.done = True
+            return
+        name = v.tokens[tok]
+        line = len(s.lines) + 1
+        if name == "R:I":
+            text = "I"
+        elif name.startswith("R:-"):
+            text = f"x{line - int(name[3:])}"
+        elif name.startswith("P:"):
+            text = name[2:]
+        else:
+            text = name[2:]
+        s.args.append(text)
+        if len(s.args) == REGISTRY[s.prim].arity:
+            s.phase = SLOT_END
+
+    @staticmethod
+    def text(s: DecodeState) -> str:
+        out = []
+        n = len(s.lines)
+        for i, (prim, args) in enumerate(s.lines, 1):
+            target = "O" if i == n else f"x{i}"
+            out.append(f"{target} = {prim}({', '.join(args)})\n")
+        return "".join(out)
+
+    # programs -> token sequences --------------------------------------------
+
+    def encode(self, text: str, colour_map: Sequence[int] | None = None
+               ) -> tuple[list[int], list[int], list[int]] | None:
+        """(target tokens, slot ids, mask rows) of a program text, or None if it cannot be
+        decoded under the grammar (too long, literal out of the vocabulary, ...)."""
+        try:
+            program = canonical(parse(text))
+        except DSLError:
+            return None
+        if len(program.lines) > MAX_VARS - 1:
+            return None
+        v = self.vocab
+        names = {"I": None}
+        tokens: list[int] = []
+        slots: list[int] = []
+        masks: list[int] = []
+        s = self.start()
+        saved_max = self.max_lines
+        self.max_lines = max(self.max_lines, len(program.lines))
+        try:
+            n = len(program.lines)
+            for k, line in enumerate(program.lines, 1):
+                prim = REGISTRY.get(line.function)
+                if prim is None or line.function not in v.prim_id:
+                    return None
+                want = [v.prim_id[line.function]]
+                for a, param in zip(line.args, prim.params):
+                    if isinstance(a, Ref):
+                        if a.name == "I":
+                            want.append(v.ref_i)
+                        else:
+                            j = names.get(a.name)
+                            if j is None:
+                                return None
+                            want.append(v.ref_back0 + (k - j))
+                    elif isinstance(a, PrimRef):
+                        if a.name not in v.prim_id:
+                            return None
+                        want.append(v.prim_id[a.name])
+                    elif isinstance(a, Const):
+                        if a.text in ("True", "False"):
+                            want.append(v.index[f"B:{a.text}"])
+                        elif a.text in CONSTANTS:
+                            name = a.text
+                            if colour_map is not None and CONSTANTS[name].type == "Colour":
+                                name = COLOUR_NAMES[colour_map[CONSTANTS[name].value]]
+                            want.append(v.index[f"C:{name}"])
+                        else:
+                            value = a.value
+                            if colour_map is not None and param == "Colour" and 0 <= value <= 9:
+                                value = colour_map[value]
+                            tok = v.index.get(f"N:{value}")
+                            if tok is None:
+                                return None
+                            want.append(tok)
+                    else:
+                        return None
+                want.append(v.index[EOP] if k == n else v.index[EOL])
+                names[line.target] = k
+                for tok in want:
+                    slot, row = self.slot(s)
+                    if not bool(self.rows[row][tok]):
+                        return None
+                    tokens.append(tok)
+                    slots.append(slot)
+                    masks.append(row)
+                    self.advance(s, tok)
+        finally:
+            self.max_lines = saved_max
+        return tokens, slots, masks
+
+
+# --------------------------------------------------------------------------- features
+
+N_FEATURES = 124
+
+
+def _arr(grid) -> np.ndarray:
+    return np.asarray(grid, dtype=np.int64)
+
+
+def pair_features(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Hand-computed features of one (input, output) pair that relate to program shape."""
+    f = np.zeros(N_FEATURES, dtype=np.float32)
+    ih, iw = a.shape
+    oh, ow = b.shape
+    f[0:4] = (ih / 30, iw / 30, oh / 30, ow / 30)
+    f[4] = np.clip(math.log2(oh / ih) / 3, -1, 1)
+    f[5] = np.clip(math.log2(ow / iw) / 3, -1, 1)
+    f[6] = oh % ih == 0
+    f[7] = ow % iw == 0
+    f[8] = ih % oh == 0
+    f[9] = iw % ow == 0
+    same = a.shape == b.shape
+    f[10] = same
+    f[11] = oh * ow < ih * iw
+    f[12] = oh * ow > ih * iw
+    hi = np.bincount(a.ravel(), minlength=10)[:10]
+    ho = np.bincount(b.ravel(), minlength=10)[:10]
+    f[13:23] = hi / a.size
+    f[23:33] = ho / b.size
+    pi, po = hi > 0, ho > 0
+    f[33:43] = pi
+    f[43:53] = po
+    f[53:63] = po & ~pi
+    f[63:73] = pi & ~po
+    f[73] = pi.sum() / 10
+    f[74] = po.sum() / 10
+    if same:
+        diff = a != b
+        f[75] = diff.mean()
+        f[76] = (diff & (a == 0)).sum() / max(1, diff.sum())
+        if diff.any():
+            f[77:87] = np.bincount(b[diff], minlength=10)[:10] / diff.sum()
+            f[87:97] = np.bincount(a[diff], minlength=10)[:10] / diff.sum()
+        # a consistent cell-wise colour map?
+        mapping = {}
+        ok = True
+        for x, y in zip(a.ravel().tolist(), b.ravel().tolist()):
+            if mapping.setdefault(x, y) != y:
+                ok = False
+                break
+        f[97] = ok
+    f[98] = np.array_equal(a, b)
+    transforms = (np.rot90(a, -1), np.rot90(a, 2), np.rot90(a, 1), a[::-1], a[:, ::-1], a.T,
+                  np.rot90(a, 2).T)
+    for k, t in enumerate(transforms):
+        f[99 + k] = t.shape == b.shape and np.array_equal(t, b)
+    if oh % ih == 0 and ow % iw == 0 and (oh > ih or ow > iw):
+        fy, fx = oh // ih, ow // iw
+        f[106] = np.array_equal(np.repeat(np.repeat(a, fy, 0), fx, 1), b)
+        f[107] = np.array_equal(np.tile(a, (fy, fx)), b)
+    if ih % oh == 0 and iw % ow == 0 and (oh < ih or ow < iw):
+        fy, fx = ih // oh, iw // ow
+        f[108] = np.array_equal(a[::fy, ::fx], b)
+    if oh <= ih and ow <= iw and oh * ow < ih * iw:
+        win = np.lib.stride_tricks.sliding_window_view(a, (oh, ow))
+        f[109] = bool((win == b).all(axis=(2, 3)).any())
+    f[110] = np.array_equal(b, b[:, ::-1])
+    f[111] = np.array_equal(b, b[::-1])
+    f[112] = np.array_equal(a, a[:, ::-1])
+    f[113] = np.array_equal(a, a[::-1])
+    f[114] = b.shape[0] == b.shape[1] and np.array_equal(b, b.T)
+    f[115] = a.shape[0] == a.shape[1] and np.array_equal(a, a.T)
+    f[116] = (b == 0).mean()
+    f[117] = (a == 0).mean()
+    f[118] = oh == 1 or ow == 1
+    f[119] = oh * ow <= 9
+    f[120] = oh == ow
+    f[121] = ih == iw
+    f[122] = oh == ih
+    f[123] = ow == iw
+    return f
+
+
+# --------------------------------------------------------------------------- the model
+
+
+class Net(nn.Module):
+    def __init__(self, vocab_size: int, embed: int, hidden: int, channels: int) -> None:
+        super().__init__()
+        c = channels
+        self.cnn = nn.Sequential(
+            nn.Conv2d(22, c, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(c, c, 3, padding=1, stride=2), nn.ReLU(),
+            nn.Conv2d(c, 2 * c, 3, padding=1, stride=2), nn.ReLU())
+        self.pair = nn.Sequential(nn.Linear(4 * c + N_FEATURES, hidden), nn.ReLU(),
+                                  nn.Linear(hidden, hidden), nn.ReLU())
+        self.task = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.Tanh())
+        self.h0 = nn.Linear(hidden, hidden)
+        self.tok = nn.Embedding(vocab_size, embed)
+        self.slot = nn.Embedding(N_SLOTS, embed)
+        self.line = nn.Embedding(MAX_VARS + 1, embed)
+        self.gru = nn.GRU(embed + hidden, hidden, batch_first=True)
+        self.out = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.Tanh(),
+                                 nn.Linear(hidden, vocab_size))
+
+    def encode(self, grids: torch.Tensor, feats: torch.Tensor, owner: torch.Tensor,
+               n_tasks: int) -> torch.Tensor:
+        """Task contexts from pair tensors (P,22,H,W), features (P,F) and owner ids (P,)."""
+        x = self.cnn(grids)
+        pooled = torch.cat([x.mean(dim=(2, 3)), x.amax(dim=(2, 3))], 1)
+        p = self.pair(torch.cat([pooled, feats], 1))
+        hidden = p.shape[1]
+        idx = owner.unsqueeze(1).expand(-1, hidden)
+        total = torch.zeros(n_tasks, hidden).index_add_(0, owner, p)
+        count = torch.zeros(n_tasks).index_add_(0, owner, torch.ones(len(owner)))
+        mean = total / count.clamp(min=1).unsqueeze(1)
+        mx = torch.full((n_tasks, hidden), -1e4).scatter_reduce(0, idx, p, "amax")
+        return self.task(torch.cat([mean, mx], 1))
+
+    def step_inputs(self, prev: torch.Tensor, slots: torch.Tensor, lines: torch.Tensor,
+                    ctx: torch.Tensor) -> torch.Tensor:
+        e = self.tok(prev) + self.slot(slots) + self.line(lines)
+        if e.dim() == 3:
+            ctx = ctx.unsqueeze(1).expand(-1, e.shape[1], -1)
+        return torch.cat([e, ctx], -1)
+
+    def logits(self, h: torch.Tensor, ctx: torch.Tensor) -> torch.Tensor:
+        if h.dim() == 3:
+            ctx = ctx.unsqueeze(1).expand(-1, h.shape[1], -1)
+        return self.out(torch.cat([h, ctx], -1))
+
+
+# --------------------------------------------------------------------------- the policy
+
+
+DEFAULTS: dict[str, Any] = dict(
+    learning=True, embed=96, hidden=192, channels=24, max_lines=12, max_pairs=4,
+    epochs_pretrain=6, pretrain_seconds=90.0, lr=1e-3, lr_pretrain=2e-3, batch_size=64,
+    augment=0.5, threads=2, init_seed=0, oversample=1.5, max_train_lines=24,
+    learn_seconds=0.0,
+)
+
+
+class _LRU(OrderedDict):
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def put(self, key: Any, value: Any) -> Any:
+        self[key] = value
+        if len(self) > self.size:
+            self.popitem(last=False)
+        return value
+
+
+class NeuralPolicy:
+    """A from-scratch CNN+features encoder and a type-constrained GRU decoder."""
+
+    name = "neural"
+
+    def __init__(self, pretrain: bool = True, **options: Any) -> None:
+        unknown = sorted(set(options) - set(DEFAULTS))
+        if unknown:
+            raise ValueError(f"neural policy: unknown option(s) {', '.join(unknown)}; known: "
+                             f"{', '.join(sorted(DEFAULTS))}")
+        self.options = {**DEFAULTS, **options}
+        o = self.options
+        self.learning = bool(o["learning"])
+        self.use_pretrain = pretrain
+        torch.set_num_threads(max(1, min(int(o["threads"]), os.cpu_count() or 1)))
+        self.vocab = Vocab(sorted(REGISTRY))
+        self.grammar = Grammar(self.vocab, int(o["max_lines"]))
+        with torch.random.fork_rng():
+            torch.manual_seed(int(o["init_seed"]))
+            self.net = Net(len(self.vocab), int(o["embed"]), int(o["hidden"]),
+                           int(o["channels"]))
+        self.opt = torch.optim.Adam(self.net.parameters(), lr=float(o["lr"]))
+        self.updates = 0
+        self.pretrained = False
+        self._feat_cache = _LRU(100_000)
+        self._prog_cache = _LRU(50_000)
+
+    # ---------------------------------------------------------------- encoding
+
+    def _pair(self, a_grid, b_grid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        key = (a_grid, b_grid)
+        hit = self._feat_cache.get(key)
+        if hit is None:
+            a, b = _arr(a_grid), _arr(b_grid)
+            hit = self._feat_cache.put(key, (a, b, pair_features(a, b)))
+        return hit
+
+    def _batch_pairs(self, pair_lists: Sequence[Sequence[tuple]]):
+        """Tensors for the encoder from one list of (input, output) pairs per task."""
+        m = int(self.options["max_pairs"])
+        items = []
+        owner = []
+        for t, pairs in enumerate(pair_lists):
+            for a, b in list(pairs)[:m]:
+                items.append(self._pair(a, b))
+                owner.append(t)
+        H = max(max(x[0].shape[0], x[1].shape[0]) for x in items)
+        W = max(max(x[0].shape[1], x[1].shape[1]) for x in items)
+        P = len(items)
+        codes = np.full((P, 2, H, W), -1, dtype=np.int64)
+        for i, (a, b, _) in enumerate(items):
+            codes[i, 0, :a.shape[0], :a.shape[1]] = a
+            codes[i, 1, :b.shape[0], :b.shape[1]] = b
+        c = torch.from_numpy(codes)
+        inside = (c >= 0)
+        onehot = F.one_hot(c.clamp(min=0), 10).permute(0, 1, 4, 2, 3).float()
+        onehot = onehot * inside.unsqueeze(2)
+        grids = torch.cat([onehot[:, 0], inside[:, 0:1].float(), onehot[:, 1],
+                           inside[:, 1:2].float()], 1)
+        feats = torch.from_numpy(np.stack([x[2] for x in items]))
+        return grids, feats, torch.tensor(owner, dtype=torch.long)
+
+    def _contexts(self, pair_lists) -> torch.Tensor:
+        grids, feats, owner = self._batch_pairs(pair_lists)
+        return self.net.encode(grids, feats, owner, len(pair_lists))
+
+    # ---------------------------------------------------------------- training
+
+    def _target(self, text: str, colour_map: tuple | None):
+        key = (text, colour_map)
+        if key in self._prog_cache:
+            return self._prog_cache[key]
+        enc = self.grammar.encode(text, colour_map)
+        if enc is not None and enc[0].count(self.vocab.index[EOL]) + 1 > int(
+                self.options["max_train_lines"]):
+            enc = None
+        return self._prog_cache.put(key, enc)
+
+    @staticmethod
+    def _recolour(grid, cmap) -> tuple:
+        return tuple(tuple(cmap[v] for v in row) for row in grid)
+
+    def _augmentable(self, text: str) -> bool:
+        """True when every colour in the program is an explicit Colour argument (so that
+        permuting colours consistently keeps the program correct, up to colour-order
+        ties)."""
+        try:
+            program = parse(text)
+        except DSLError:
+            return False
+        for line in program.lines:
+            prim = REGISTRY[line.function]
+            for a, param in zip(line.args, prim.params):
+                if isinstance(a, Const) and not isinstance(a.value, bool) and \
+                        isinstance(a.value, int) and param not in ("Colour", "Integer") \
+                        and a.text not in CONSTANTS:
+                    return False  # an integer into Any: colour or count, unknown
+        return True
+
+    def _examples(self, experiences: Sequence[Experience], rng: random.Random, augment: bool):
+        out = []
+        for e in experiences:
+            cmap = None
+            if augment and rng.random() < float(self.options["augment"]) and \
+                    self._augmentable(e.program):
+                perm = list(range(1, 10))
+                rng.shuffle(perm)
+                cmap = (0, *perm)
+            target = self._target(e.program, cmap)
+            if target is None and cmap is not None:
+                cmap = None
+                target = self._target(e.program, None)
+            if target is None:
+                continue
+            pairs = list(zip(e.inputs, e.outputs))
+            if cmap is not None:
+                pairs = [(self._recolour(a, cmap), self._recolour(b, cmap)) for a, b in pairs]
+            out.append((pairs, target))
+        return out
+
+    def _loss(self, batch) -> torch.Tensor:
+        v = self.vocab
+        ctx = self._contexts([pairs for pairs, _ in batch])
+        T = max(len(t[0]) for _, t in batch)
+        B = len(batch)
+        tgt = torch.zeros(B, T, dtype=torch.long)
+        prev = torch.full((B, T), v.index[BOS], dtype=torch.long)
+        slots = torch.zeros(B, T, dtype=torch.long)
+        lines = torch.zeros(B, T, dtype=torch.long)
+        rows = torch.zeros(B, T, dtype=torch.long)
+        valid = torch.zeros(B, T, dtype=torch.bool)
+        eol, eop = v.index[EOL], v.index[EOP]
+        for i, (_, (toks, sl, mk)) in enumerate(batch):
+            n = len(toks)
+            tgt[i, :n] = torch.tensor(toks)
+            prev[i, 1:n] = tgt[i, :n - 1]
+            slots[i, :n] = torch.tensor(sl)
+            rows[i, :n] = torch.tensor(mk)
+            valid[i, :n] = True
+            line, ln = 0, []
+            for tok in toks:
+                ln.append(min(line, MAX_VARS))
+                if tok == eol or tok == eop:
+                    line += 1
+            lines[i, :n] = torch.tensor(ln)
+        masks = self.grammar.table()[rows]
+        h0 = torch.tanh(self.net.h0(ctx)).unsqueeze(0)
+        x = self.net.step_inputs(prev, slots, lines, ctx)
+        h, _ = self.net.gru(x, h0)
+        logits = self.net.logits(h, ctx).masked_fill(~masks, -1e9)
+        loss = F.cross_entropy(logits[valid], tgt[valid])
+        return loss
+
+    def _epoch(self, examples, rng: random.Random, lr: float, deadline: float | None = None
+               ) -> tuple[float, int]:
+        for g in self.opt.param_groups:
+            g["lr"] = lr
+        order = list(range(len(examples)))
+        rng.shuffle(order)
+        bs = int(self.options["batch_size"])
+        self.net.train()
+        total, count = 0.0, 0
+        for start in range(0, len(order), bs):
+            if deadline is not None and time.perf_counter() > deadline:
+                break
+            batch = [examples[i] for i in order[start:start + bs]]
+            loss = self._loss(batch)
+            self.opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(self.net.parameters(), 1.0)
+            self.opt.step()
+            self.updates += 1
+            total += float(loss) * len(batch)
+            count += len(batch)
+        return (total / count if count else float("nan")), count
+
+    def _seed_torch(self, rng: random.Random) -> None:
+        torch.manual_seed(rng.getrandbits(62))
+
+    def pretrain(self, experiences: Sequence[Experience], rng: random.Random
+                 ) -> dict[str, float]:
+        """A few epochs on the seed pool, bounded by `pretrain_seconds`."""
+        self._seed_torch(rng)
+        started = time.perf_counter()
+        deadline = started + float(self.options["pretrain_seconds"])
+        losses = []
+        seen = 0
+        for _ in range(int(self.options["epochs_pretrain"])):
+            if time.perf_counter() > deadline:
+                break
+            examples = self._examples(experiences, rng, augment=True)
+            loss, n = self._epoch(examples, rng, float(self.options["lr_pretrain"]), deadline)
+            if n:
+                losses.append(loss)
+            seen += n
+        self.pretrained = True
+        return {"loss": round(losses[-1], 4) if losses else float("nan"),
+                "first_loss": round(losses[0], 4) if losses else float("nan"),
+                "epochs": float(len(losses)), "examples": float(seen),
+                "seconds": round(time.perf_counter() - started, 2)}
+
+    def learn(self, experiences: Sequence[Experience], rng: random.Random) -> dict[str, float]:
+        """One teacher-forced epoch (none when learning is switched off)."""
+        self._seed_torch(rng)
+        started = time.perf_counter()
+        if not self.learning:
+            return {"loss": float("nan"), "examples": 0.0, "updates": float(self.updates),
+                    "seconds": 0.0}
+        examples = self._examples(experiences, rng, augment=True)
+        limit = float(self.options["learn_seconds"])
+        loss, n = self._epoch(examples, rng, float(self.options["lr"]),
+                              started + limit if limit > 0 else None)
+        return {"loss": round(loss, 4), "examples": float(n),
+                "skipped": float(len(experiences) - len(examples)),
+                "updates": float(self.updates),
+                "seconds": round(time.perf_counter() - started, 2)}
+
+    def evaluate_loss(self, experiences: Sequence[Experience]) -> float:
+        """Mean teacher-forced loss on `experiences` (no augmentation, no update)."""
+        examples = self._examples(experiences, random.Random(0), augment=False)
+        self.net.eval()
+        with torch.no_grad():
+            bs = int(self.options["batch_size"])
+            total = 0.0
+            for start in range(0, len(examples), bs):
+                batch = examples[start:start + bs]
+                total += float(self._loss(batch)) * len(batch)
+        return total / max(1, len(examples))
+
+    # ---------------------------------------------------------------- sampling
+
+    @torch.no_grad()
+    def _decode(self, ctx: torch.Tensor, owners: list[int], temperature: float,
+                gen: torch.Generator) -> list[str]:
+        """One program per row of `owners` (an index into `ctx`)."""
+        v, g = self.vocab, self.grammar
+        B = len(owners)
+        c = ctx[torch.tensor(owners, dtype=torch.long)]
+        h = torch.tanh(self.net.h0(c)).unsqueeze(0)
+        states = [g.start() for _ in range(B)]
+        prev = torch.full((B,), v.index[BOS], dtype=torch.long)
+        active = list(range(B))
+        max_steps = int(self.options["max_lines"]) * 6 + 2
+        for _ in range(max_steps):
+            if not active:
+                break
+            idx = torch.tensor(active, dtype=torch.long)
+            slots, rows, lines = [], [], []
+            for i in active:
+                sl, rw = g.slot(states[i])
+                slots.append(sl)
+                rows.append(rw)
+                lines.append(len(states[i].lines))
+            x = self.net.step_inputs(prev[idx], torch.tensor(slots), torch.tensor(lines),
+                                     c[idx]).unsqueeze(1)
+            out, hn = self.net.gru(x, h[:, idx])
+            h[:, idx] = hn
+            logits = self.net.logits(out[:, 0], c[idx])
+            mask = g.table()[torch.tensor(rows)]
+            logits = logits.masked_fill(~mask, -1e9) / max(temperature, 1e-3)
+            probs = torch.softmax(logits, -1)
+            toks = torch.multinomial(probs, 1, generator=gen)[:, 0]
+            prev[idx] = toks
+            still = []
+            for i, tok in zip(active, toks.tolist()):
+                s = states[i]
+                g.advance(s, tok)
+                if not s.done:
+                    still.append(i)
+            active = still
+        return [g.text(s) if s.done else "" for s in states]
+
+    def sample(self, tasks: Sequence[Task], n: int, temperature: float,
+               rng: random.Random) -> dict[str, list[str]]:
+        """Up to n distinct programs per task, from its demonstration pairs only."""
+        self.net.eval()
+        gen = torch.Generator().manual_seed(rng.getrandbits(62))
+        out: dict[str, list[str]] = {t.id: [] for t in tasks}
+        seen: dict[str, set] = {t.id: set() for t in tasks}
+        chunk = 64  # tasks per decoding batch
+        for start in range(0, len(tasks), chunk):
+            group = list(tasks[start:start + chunk])
+            with torch.no_grad():
+                ctx = self._contexts([[(p.input, p.output) for p in t.train] for t in group])
+            for round_ in range(3):
+                owners = []
+                for k, t in enumerate(group):
+                    need = n - len(out[t.id])
+                    if need > 0:
+                        extra = float(self.options["oversample"]) if round_ == 0 else 2.0
+                        owners += [k] * max(1, int(math.ceil(need * extra)))
+                if not owners:
+                    break
+                for k, text in zip(owners, self._decode(ctx, owners, temperature, gen)):
+                    t = group[k]
+                    if text and text not in seen[t.id] and len(out[t.id]) < n:
+                        seen[t.id].add(text)
+                        out[t.id].append(text)
+        return out
+
+    # ---------------------------------------------------------------- persistence
+
+    def save(self, path: Path) -> None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        buf = io.BytesIO()
+        torch.save({"policy": self.name, "options": self.options,
+                    "vocab": self.vocab.tokens, "state": self.net.state_dict(),
+                    "optimizer": self.opt.state_dict(), "updates": self.updates,
+                    "pretrained": self.pretrained}, buf)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(buf.getvalue())
+        os.replace(tmp, path)
+
+    def load(self, path: Path) -> None:
+        data = torch.load(Path(path), map_location="cpu", weights_only=False)
+        saved = data["options"]
+        for key in ("embed", "hidden", "channels"):
+            if saved.get(key) != self.options[key]:
+                raise ValueError(f"checkpoint {path} has {key}={saved.get(key)}, this policy "
+                                 f"{self.options[key]}")
+        state = data["state"]
+        if list(data["vocab"]) != self.vocab.tokens:
+            state = self._remap(state, list(data["vocab"]))
+            self.net.load_state_dict(state)
+            self.opt = torch.optim.Adam(self.net.parameters(), lr=float(self.options["lr"]))
+        else:
+            self.net.load_state_dict(state)
+            self.opt.load_state_dict(data["optimizer"])
+        self.updates = int(data.get("updates", 0))
+        self.pretrained = bool(data.get("pretrained", False))
+
+    def _remap(self, state: dict, old_tokens: list[str]) -> dict:
+        """Map token rows of an older vocabulary (the registry changed) by token name."""
+        old = {t: i for i, t in enumerate(old_tokens)}
+        fresh = self.net.state_dict()
+        pairs = [(i, old[t]) for i, t in enumerate(self.vocab.tokens) if t in old]
+        new_idx = torch.tensor([a for a, _ in pairs])
+        old_idx = torch.tensor([b for _, b in pairs])
+        out = dict(state)
+        for key in ("tok.weight", "out.2.weight", "out.2.bias"):
+            t = fresh[key].clone()
+            t[new_idx] = state[key][old_idx]
+            out[key] = t
+        return out
