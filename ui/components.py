@@ -19,7 +19,9 @@ def show_grid(grid: Grid, label: str = "", diff_with: Grid | None = None,
               cell: int | None = None) -> None:
     """One grid, exact, in the ARC palette, with its size (and label) as caption."""
     caption = f"{label} · {size_caption(grid)}" if label else size_caption(grid)
-    st.image(grid_png(grid, cell, diff_with), caption=caption)
+    cell = cell or cell_size(len(grid), len(grid[0]))
+    # an explicit width keeps the picture at its true size under a caption wider than it
+    st.image(grid_png(grid, cell, diff_with), caption=caption, width=len(grid[0]) * cell + 1)
 
 
 def show_unknown(label: str) -> None:
@@ -45,13 +47,13 @@ def show_pair(pair: Pair, title: str, predicted: Grid | None = None,
                 show_grid(pair.output, "output", cell=cell)
             if predicted is not None:
                 arrow()
-                show_prediction(predicted, pair.output)
+                show_prediction(predicted, pair.output, cell=cell)
 
 
-def show_prediction(predicted: Grid, expected: Grid | None) -> None:
+def show_prediction(predicted: Grid, expected: Grid | None, cell: int | None = None) -> None:
     """A predicted grid, framed where it differs from `expected`, with a verdict caption."""
     if expected is None:
-        show_grid(predicted, "predicted")
+        show_grid(predicted, "predicted", cell=cell)
         return
     n = diff_count(predicted, expected)
     if n is None:
@@ -60,7 +62,8 @@ def show_prediction(predicted: Grid, expected: Grid | None) -> None:
         verdict = "exact ✓"
     else:
         verdict = f"{n} cell{'s' if n != 1 else ''} differ"
-    show_grid(predicted, f"predicted — {verdict}", diff_with=expected if n else None)
+    show_grid(predicted, f"predicted — {verdict}", diff_with=expected if n else None,
+              cell=cell if n is not None else None)
 
 
 def pair_cell_size(pairs: Sequence[Pair], target: int = 200) -> int:
