@@ -59,3 +59,15 @@ def test_loop_diagram_names_every_phase():
     assert [name for name, _ in STEPS] == ["Sample", "Execute", "Relabel", "Replay", "Learn"]
     assert all(f">{name}<" in svg for name, _ in STEPS)
     assert svg.count("marker-end") == len(STEPS)
+
+
+def test_min_width_pads_with_transparency_without_scaling():
+    import io
+
+    from PIL import Image
+
+    data = grid_png(((2,),), 10, None, 40)
+    picture = Image.open(io.BytesIO(data))
+    assert picture.size == (40, 11) and picture.mode == "RGBA"
+    assert picture.getpixel((0, 5))[3] == 0                      # margin: transparent
+    assert picture.getpixel((20, 5)) == (*PALETTE_RGB[2], 255)   # the cell, unscaled

@@ -20,8 +20,10 @@ def show_grid(grid: Grid, label: str = "", diff_with: Grid | None = None,
     """One grid, exact, in the ARC palette, with its size (and label) as caption."""
     caption = f"{label} · {size_caption(grid)}" if label else size_caption(grid)
     cell = cell or cell_size(len(grid), len(grid[0]))
-    # an explicit width keeps the picture at its true size under a caption wider than it
-    st.image(grid_png(grid, cell, diff_with), caption=caption, width=len(grid[0]) * cell + 1)
+    # An explicit width keeps the grid at its true size; a transparent margin gives a short
+    # caption room for one line (about 7 px a character).
+    width = max(len(grid[0]) * cell + 1, min(7 * len(caption), 180))
+    st.image(grid_png(grid, cell, diff_with, width), caption=caption, width=width)
 
 
 def show_unknown(label: str) -> None:

@@ -53,12 +53,27 @@ def grid_image(grid: Grid, cell: int | None = None, diff_with: Grid | None = Non
 
 
 @lru_cache(maxsize=4096)
-def grid_png(grid: Grid, cell: int | None = None, diff_with: Grid | None = None) -> bytes:
-    """PNG bytes of grid_image (cached: grids are hashable and galleries repeat them)."""
+def grid_png(grid: Grid, cell: int | None = None, diff_with: Grid | None = None,
+             min_width: int = 0) -> bytes:
+    """PNG bytes of grid_image (cached: grids are hashable and galleries repeat them).
+
+    With `min_width`, a narrower picture is centred on a transparent strip that wide, so a
+    caption under it fits on one line without the grid being scaled.
+    """
     from PIL import Image
 
+    img = grid_image(grid, cell, diff_with)
+    h, w, _ = img.shape
+    if w < min_width:
+        rgba = np.zeros((h, min_width, 4), dtype=np.uint8)
+        left = (min_width - w) // 2
+        rgba[:, left:left + w, :3] = img
+        rgba[:, left:left + w, 3] = 255
+        picture = Image.fromarray(rgba, mode="RGBA")
+    else:
+        picture = Image.fromarray(img)
     buf = io.BytesIO()
-    Image.fromarray(grid_image(grid, cell, diff_with)).save(buf, format="PNG", optimize=False)
+    picture.save(buf, format="PNG", optimize=False)
     return buf.getvalue()
 
 
