@@ -12,6 +12,7 @@ between steps; ``--resume`` continues it, as it does a run that was killed outri
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -51,6 +52,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                    help=f"random programs in the seed pool (default {d.seed_random_programs})")
     p.add_argument("--timeout", type=float, help=f"seconds per program (default {d.timeout})")
     p.add_argument("--workers", type=int, help="executor processes (default: one per core)")
+    p.add_argument("--policy-option", action="append", default=[], metavar="KEY=VALUE",
+                   help="a setting of the policy, repeatable; VALUE is read as JSON when it "
+                        "can be (4, false, 0.5), else as text: e.g. model=openai/gpt-4o-mini")
+    p.add_argument("--trace", metavar="URL", help="send OpenTelemetry spans to this OTLP/HTTP "
+                   "endpoint, e.g. http://127.0.0.1:6006/v1/traces (see the Traces page)")
     p.set_defaults(func=main)
     return p
 
@@ -60,8 +66,24 @@ OVERRIDES = ("dataset", "tasks", "iterations", "policy", "samples_per_task", "te
              "timeout", "workers")
 
 
+def policy_options(pairs: list[str]) -> dict[str, Any]:
+    """{key: value} from KEY=VALUE strings, each VALUE as JSON when it parses, else text."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--policy-option {pair!r}: expected KEY=VALUE")
+        try:
+            options[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key.strip()] = value
+    return options
+
+
 def config_from_args(args: argparse.Namespace) -> RunConfig:
     given = {k: getattr(args, k) for k in OVERRIDES if getattr(args, k) is not None}
+    if getattr(args, "policy_option", None):
+        given["policy_options"] = policy_options(args.policy_option)
     return RunConfig.from_dict({**RunConfig().__dict__, **given}, "command line")
 
 
@@ -105,6 +127,13 @@ def main(args: argparse.Namespace) -> int:
     from codeit_core.loop import CodeItLoop, StopRequested
 
     run_dir = RunDir(args.run_dir)
+    if getattr(args, "trace", None):
+        from codeit_core import tracing
+        try:  # one Phoenix project per run, named after its directory
+            tracing.enable(args.trace, project=run_dir.path.resolve().name)
+        except ValueError as e:
+            print(f"error: --trace: {e}", file=sys.stderr)
+            return 2
     try:
         if args.resume:
             if not run_dir.exists():

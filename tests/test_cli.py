@@ -25,3 +25,23 @@ def test_unknown_command_is_a_usage_error():
     result = codeit("frobnicate")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+def test_policy_options_are_read_as_json_or_text():
+    from codeit_core.cli_run import policy_options
+    from codeit_core.runs import ConfigError
+
+    assert policy_options(["shots=4", "cache=false", "model=openai/gpt-4o-mini",
+                           "temperature=0.5"]) == {"shots": 4, "cache": False,
+                                                   "model": "openai/gpt-4o-mini",
+                                                   "temperature": 0.5}
+    import pytest
+
+    with pytest.raises(ConfigError, match="expected KEY=VALUE"):
+        policy_options(["shots"])
+
+
+def test_run_with_a_bad_setting_says_which_field(tmp_path):
+    result = codeit("run", "--run-dir", str(tmp_path / "r"), "--samples-per-task", "0")
+    assert result.returncode == 2
+    assert "samples_per_task" in result.stderr and "Traceback" not in result.stderr

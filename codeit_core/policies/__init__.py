@@ -60,5 +60,7 @@ def make_policy(name: str, options: dict[str, Any] | None = None,
 
         return NeuralPolicy(pretrain=pretrain, **options)
     if name == "dspy":
-        raise NotImplementedError(f"the {name!r} policy is not available yet; use 'mutation'")
+        from codeit_core.policies.dspy_policy import DSPyPolicy
+
+        return DSPyPolicy(**{**options, "run_dir": run_dir})
     raise ValueError(f"unknown policy {name!r}")
