@@ -12,6 +12,7 @@ PAGES = [
     st.Page("pages/tasks.py", title="Tasks", icon=":material/extension:", url_path="tasks"),
     st.Page("pages/replay_buffer.py", title="Replay buffer", icon=":material/stacks:", url_path="replay-buffer"),
     st.Page("pages/playground.py", title="Playground", icon=":material/code:", url_path="playground"),
+    st.Page("pages/traces.py", title="Traces", icon=":material/timeline:", url_path="traces"),
 ]
 
 st.navigation(PAGES).run()

@@ -29,6 +29,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
+from codeit_core import tracing
 from codeit_core.buffer import ReplayBuffer
 from codeit_core.db import dump_grids, get_meta, load_grids, set_meta, transaction
 from codeit_core.execute import Executor
@@ -201,48 +202,50 @@ class CodeItLoop:
         done = get_meta(self.conn, "seeded")
         if done is not None:
             return done
-        from codeit_core.mutate import generate_mutants, generate_random_programs
-        from codeit_core.solutions import DATASET, load_solutions
+        with tracing.span("codeit.seed", phase="seed") as s:
+            from codeit_core.mutate import generate_mutants, generate_random_programs
+            from codeit_core.solutions import DATASET, load_solutions
 
-        started = time.perf_counter()
-        train = {t.id: t for t in load_dataset(DATASET)}
-        references = [(train[tid], text) for tid, text in load_solutions().items()
-                      if tid in train]
-        results = self.executor.run_batch(
-            [(text, task.demo_inputs) for task, text in references],
-            progress=lambda d, n: self.progress("seed: reference programs", d, n))
-        experiences = []
-        for (task, text), res in zip(references, results):
-            e = relabel(task, text, [r.output for r in res], 0, SEED_POOL)
-            if e is not None:
-                experiences.append(e)
-        mutants = []
-        n_mutants = 0 if self.config.ablation == "A6" else self.config.seed_mutants
-        if n_mutants:
-            mutants = generate_mutants(
-                references, n_mutants, self.executor, python_rng(self.config.seed, "seed"),
-                progress=lambda a, t: self.progress("seed: mutants", a, n_mutants))
-        randoms = []
-        if self.config.seed_random_programs:
-            randoms = generate_random_programs(
-                [task for task, _ in references], self.config.seed_random_programs,
-                self.config.random_program_length, self.executor,
-                python_rng(self.config.seed, "seed", "random"),
-                progress=lambda a, t: self.progress("seed: random programs", a,
-                                                    self.config.seed_random_programs))
-        for m in mutants + randoms:
-            e = relabel(train[m.task_id], m.program, list(m.outputs), 0, SEED_POOL,
-                        parent_program=m.parent_program or None)
-            if e is not None:
-                experiences.append(e)
-        summary = {"reference_programs": len(references), "mutants": len(mutants),
-                   "random_programs": len(randoms),
-                   "seed_experiences": len(experiences),
-                   "seconds": round(time.perf_counter() - started, 2)}
-        with transaction(self.conn):
-            self.buffer.add(experiences)
-            set_meta(self.conn, "seeded", summary)
-        return summary
+            started = time.perf_counter()
+            train = {t.id: t for t in load_dataset(DATASET)}
+            references = [(train[tid], text) for tid, text in load_solutions().items()
+                          if tid in train]
+            results = self.executor.run_batch(
+                [(text, task.demo_inputs) for task, text in references],
+                progress=lambda d, n: self.progress("seed: reference programs", d, n))
+            experiences = []
+            for (task, text), res in zip(references, results):
+                e = relabel(task, text, [r.output for r in res], 0, SEED_POOL)
+                if e is not None:
+                    experiences.append(e)
+            mutants = []
+            n_mutants = 0 if self.config.ablation == "A6" else self.config.seed_mutants
+            if n_mutants:
+                mutants = generate_mutants(
+                    references, n_mutants, self.executor, python_rng(self.config.seed, "seed"),
+                    progress=lambda a, t: self.progress("seed: mutants", a, n_mutants))
+            randoms = []
+            if self.config.seed_random_programs:
+                randoms = generate_random_programs(
+                    [task for task, _ in references], self.config.seed_random_programs,
+                    self.config.random_program_length, self.executor,
+                    python_rng(self.config.seed, "seed", "random"),
+                    progress=lambda a, t: self.progress("seed: random programs", a,
+                                                        self.config.seed_random_programs))
+            for m in mutants + randoms:
+                e = relabel(train[m.task_id], m.program, list(m.outputs), 0, SEED_POOL,
+                            parent_program=m.parent_program or None)
+                if e is not None:
+                    experiences.append(e)
+            summary = {"reference_programs": len(references), "mutants": len(mutants),
+                       "random_programs": len(randoms),
+                       "seed_experiences": len(experiences),
+                       "seconds": round(time.perf_counter() - started, 2)}
+            s.set(**summary)
+            with transaction(self.conn):
+                self.buffer.add(experiences)
+                set_meta(self.conn, "seeded", summary)
+            return summary
 
     # ------------------------------------------------------------------ the five steps
 
@@ -255,33 +258,36 @@ class CodeItLoop:
         """1. Draw a training set by priority (pools mixed 9:1) and train one epoch."""
         if not self.is_seeded():
             raise RuntimeError("seed the buffer first (loop.seed())")
-        self._begin()
-        it = self.state.iteration
-        with transaction(self.conn):
-            self._set_phase("started")
-        t = time.perf_counter()
-        self.progress("learn", 0, 1)
-        pretrain_stats: dict[str, float] = {}
-        if it == 1 and self.config.ablation != "A4" and hasattr(self.policy, "pretrain"):
-            # Pretraining on the whole seed pool (ablation A4 skips it: random weights).
-            seed_pool = self.buffer.load([int(i) for i in
-                                          self.buffer.sampling_weights(SEED_POOL)[0]])
-            pretrain_stats = self.policy.pretrain(seed_pool, python_rng(self.config.seed,
-                                                                        "pretrain"))
-        training = self.buffer.sample(self.config.learn_size, numpy_rng(self.config.seed, it,
-                                                                       "learn"), it)
-        stats = self.policy.learn(training, python_rng(self.config.seed, it, "learn"))
-        if pretrain_stats:
-            stats = {**{f"pretrain_{k}": v for k, v in pretrain_stats.items()}, **stats}
-        self.policy.save(self.dir.checkpoint(it))
-        self.state.training_set = training
-        self.state.learn_stats = stats
-        with transaction(self.conn):
-            self._set_phase("learned", learn=stats, training_set=len(training),
-                            training_from_seed=sum(e.pool == SEED_POOL for e in training),
-                            learn_seconds=round(time.perf_counter() - t, 3))
-        self.progress("learn", 1, 1)
-        return stats
+        with tracing.span("codeit.learn", phase="learn") as s:
+            self._begin()
+            it = self.state.iteration
+            with transaction(self.conn):
+                self._set_phase("started")
+            t = time.perf_counter()
+            self.progress("learn", 0, 1)
+            pretrain_stats: dict[str, float] = {}
+            if it == 1 and self.config.ablation != "A4" and hasattr(self.policy, "pretrain"):
+                # Pretraining on the whole seed pool (ablation A4 skips it: random weights).
+                seed_pool = self.buffer.load([int(i) for i in
+                                              self.buffer.sampling_weights(SEED_POOL)[0]])
+                pretrain_stats = self.policy.pretrain(seed_pool, python_rng(self.config.seed,
+                                                                            "pretrain"))
+            training = self.buffer.sample(self.config.learn_size, numpy_rng(self.config.seed, it,
+                                                                           "learn"), it)
+            stats = self.policy.learn(training, python_rng(self.config.seed, it, "learn"))
+            if pretrain_stats:
+                stats = {**{f"pretrain_{k}": v for k, v in pretrain_stats.items()}, **stats}
+            self.policy.save(self.dir.checkpoint(it))
+            self.state.training_set = training
+            self.state.learn_stats = stats
+            with transaction(self.conn):
+                self._set_phase("learned", learn=stats, training_set=len(training),
+                                training_from_seed=sum(e.pool == SEED_POOL for e in training),
+                                learn_seconds=round(time.perf_counter() - t, 3))
+            self.progress("learn", 1, 1)
+            s.set(iteration=it, policy=self.config.policy, training_set=len(training),
+                  training_from_seed=self.state.metrics.get("training_from_seed"), learn=stats)
+            return stats
 
     def visible_task(self, task: Task) -> Task:
         """What the policy may see: demonstrations only (the first one alone under A5)."""
@@ -292,18 +298,23 @@ class CodeItLoop:
         """2. n programs per task from the policy; duplicates within a task dropped."""
         if self.state.phase != "learned":
             raise RuntimeError(f"sample follows learn; the next step is {self.next_step}")
-        it = self.state.iteration
-        t = time.perf_counter()
-        self.progress("sample", 0, len(self.tasks))
-        raw = self.policy.sample([self.visible_task(t) for t in self.tasks],
-                                 self.config.samples_per_task, self.config.temperature,
-                                 python_rng(self.config.seed, it, "sample"))
-        self.state.n_sampled = sum(len(v) for v in raw.values())
-        self.state.sampled = {tid: list(dict.fromkeys(raw.get(tid, []))) for tid in self.tasks_by_id}
-        self.state.phase = "sampled"
-        self.state.metrics["sample_seconds"] = round(time.perf_counter() - t, 3)
-        self.progress("sample", len(self.tasks), len(self.tasks))
-        return self.state.sampled
+        with tracing.span("codeit.sample", phase="sample") as s:
+            it = self.state.iteration
+            t = time.perf_counter()
+            self.progress("sample", 0, len(self.tasks))
+            raw = self.policy.sample([self.visible_task(t) for t in self.tasks],
+                                     self.config.samples_per_task, self.config.temperature,
+                                     python_rng(self.config.seed, it, "sample"))
+            self.state.n_sampled = sum(len(v) for v in raw.values())
+            self.state.sampled = {tid: list(dict.fromkeys(raw.get(tid, [])))
+                                  for tid in self.tasks_by_id}
+            self.state.phase = "sampled"
+            self.state.metrics["sample_seconds"] = round(time.perf_counter() - t, 3)
+            self.progress("sample", len(self.tasks), len(self.tasks))
+            s.set(iteration=it, tasks=len(self.tasks),
+                  samples_per_task=self.config.samples_per_task, sampled=self.state.n_sampled,
+                  unique=sum(len(v) for v in self.state.sampled.values()))
+            return self.state.sampled
 
     def execute(self) -> list[SampleRecord]:
         """3. Run every sampled program on its task's demo and test inputs (sandboxed) and
@@ -312,39 +323,45 @@ class CodeItLoop:
             self.sample()
         if self.state.phase != "sampled":
             raise RuntimeError(f"execute follows sample; the next step is {self.next_step}")
-        it = self.state.iteration
-        t = time.perf_counter()
-        pairs = [(tid, prog) for tid, progs in self.state.sampled.items() for prog in progs]
-        jobs = [(prog, self.tasks_by_id[tid].demo_inputs + self.tasks_by_id[tid].test_inputs)
-                for tid, prog in pairs]
-        results = self.executor.run_batch(
-            jobs, progress=lambda d, n: self.progress("execute", d, n))
-        records = []
-        for (tid, prog), res in zip(pairs, results):
-            task = self.tasks_by_id[tid]
-            demo = tuple(r.output for r in res[:len(task.train)])
-            test = tuple(r.output for r in res[len(task.train):])
-            r = rewards(demo, [p.output for p in task.train])
-            errors = [x.error for x in res if x.error]
-            records.append(SampleRecord(
-                tid, prog, demo, test, errors[0] if errors else None, r.demo_accuracy,
-                r.mean_pixel_accuracy,
-                all(o is not None and o == p.output for o, p in zip(test, task.test))))
-        with transaction(self.conn):
-            self.conn.executemany(
-                "INSERT OR IGNORE INTO samples (iteration, task_id, program, length, valid, "
-                "error, demo_accuracy, pixel_accuracy, test_correct, demo_outputs, "
-                "test_outputs) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [(it, s.task_id, s.program, program_length(s.program), int(s.valid), s.error,
-                  s.demo_accuracy, s.pixel_accuracy, int(s.test_correct),
-                  dump_grids(s.demo_outputs), dump_grids(s.test_outputs)) for s in records])
-            self._set_phase("executed", sampled=self.state.n_sampled, unique=len(records),
-                            valid=sum(s.valid for s in records),
-                            solved_a_demo=sum(s.demo_accuracy > 0 for s in records),
-                            sample_seconds=self.state.metrics.get("sample_seconds"),
-                            execute_seconds=round(time.perf_counter() - t, 3))
-        self.state.records = records
-        return records
+        with tracing.span("codeit.execute", phase="execute") as sp:
+            it = self.state.iteration
+            t = time.perf_counter()
+            pairs = [(tid, prog) for tid, progs in self.state.sampled.items() for prog in progs]
+            jobs = [(prog, self.tasks_by_id[tid].demo_inputs + self.tasks_by_id[tid].test_inputs)
+                    for tid, prog in pairs]
+            results = self.executor.run_batch(
+                jobs, progress=lambda d, n: self.progress("execute", d, n))
+            records = []
+            for (tid, prog), res in zip(pairs, results):
+                task = self.tasks_by_id[tid]
+                demo = tuple(r.output for r in res[:len(task.train)])
+                test = tuple(r.output for r in res[len(task.train):])
+                r = rewards(demo, [p.output for p in task.train])
+                errors = [x.error for x in res if x.error]
+                records.append(SampleRecord(
+                    tid, prog, demo, test, errors[0] if errors else None, r.demo_accuracy,
+                    r.mean_pixel_accuracy,
+                    all(o is not None and o == p.output for o, p in zip(test, task.test))))
+            with transaction(self.conn):
+                self.conn.executemany(
+                    "INSERT OR IGNORE INTO samples (iteration, task_id, program, length, valid, "
+                    "error, demo_accuracy, pixel_accuracy, test_correct, demo_outputs, "
+                    "test_outputs) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    [(it, s.task_id, s.program, program_length(s.program), int(s.valid), s.error,
+                      s.demo_accuracy, s.pixel_accuracy, int(s.test_correct),
+                      dump_grids(s.demo_outputs), dump_grids(s.test_outputs)) for s in records])
+                self._set_phase("executed", sampled=self.state.n_sampled, unique=len(records),
+                                valid=sum(s.valid for s in records),
+                                solved_a_demo=sum(s.demo_accuracy > 0 for s in records),
+                                sample_seconds=self.state.metrics.get("sample_seconds"),
+                                execute_seconds=round(time.perf_counter() - t, 3))
+            self.state.records = records
+            sp.set(iteration=it, tasks=len(self.state.sampled), programs=len(records),
+                   valid=sum(x.valid for x in records),
+                   errors=sum(x.error is not None for x in records),
+                   solved_a_demo=sum(x.demo_accuracy > 0 for x in records),
+                   test_correct=sum(x.test_correct for x in records))
+            return records
 
     def relabeled(self) -> list[Experience]:
         """The hindsight experiences of this iteration's samples (rebuilt from the database,
@@ -365,31 +382,35 @@ class CodeItLoop:
         """4-5. Relabel in hindsight and store in the buffer by priority (none under A1)."""
         if self.state.phase != "executed":
             raise RuntimeError(f"store follows execute; the next step is {self.next_step}")
-        t = time.perf_counter()
-        experiences = self.relabeled()
-        self.state.experiences = experiences
-        stored = 0 if self.config.ablation == "A1" else len(experiences)
-        with transaction(self.conn):
-            if stored:
-                self.buffer.add(experiences)
-            self._set_phase("stored", relabeled=len(experiences), stored=stored,
-                            store_seconds=round(time.perf_counter() - t, 3))
-        self.progress("store", 1, 1)
-        return stored
+        with tracing.span("codeit.store", phase="store") as s:
+            t = time.perf_counter()
+            experiences = self.relabeled()
+            self.state.experiences = experiences
+            stored = 0 if self.config.ablation == "A1" else len(experiences)
+            with transaction(self.conn):
+                if stored:
+                    self.buffer.add(experiences)
+                self._set_phase("stored", relabeled=len(experiences), stored=stored,
+                                store_seconds=round(time.perf_counter() - t, 3))
+            self.progress("store", 1, 1)
+            s.set(iteration=self.state.iteration, relabeled=len(experiences), stored=stored)
+            return stored
 
     def score(self) -> dict[str, Any]:
         """6. Top-3 policy-only and cumulative solved counts, and buffer sizes."""
         if self.state.phase != "stored":
             raise RuntimeError(f"score follows store; the next step is {self.next_step}")
-        t = time.perf_counter()
-        with transaction(self.conn):
-            counts = score_iteration(self.conn, self.state.iteration)
-            self._set_phase("scored", **counts, n_tasks=len(self.tasks),
-                            buffer_seed=self.buffer.size(SEED_POOL),
-                            buffer_policy=self.buffer.size(POLICY_POOL),
-                            score_seconds=round(time.perf_counter() - t, 3))
-        self.progress("score", 1, 1)
-        return self.state.metrics
+        with tracing.span("codeit.score", phase="score") as s:
+            t = time.perf_counter()
+            with transaction(self.conn):
+                counts = score_iteration(self.conn, self.state.iteration)
+                self._set_phase("scored", **counts, n_tasks=len(self.tasks),
+                                buffer_seed=self.buffer.size(SEED_POOL),
+                                buffer_policy=self.buffer.size(POLICY_POOL),
+                                score_seconds=round(time.perf_counter() - t, 3))
+            self.progress("score", 1, 1)
+            s.set(iteration=self.state.iteration, **self.state.metrics)
+            return self.state.metrics
 
     def step(self) -> str:
         """Do the next step, whatever it is; return its name."""
@@ -402,12 +423,15 @@ class CodeItLoop:
         request between steps."""
         if not self.is_seeded():
             self.seed()
-        while True:
-            if should_stop():
-                raise StopRequested()
-            name = self.step()
-            if name == "score":
-                return self.state.metrics
+        with tracing.span("codeit.meta_iteration", iteration=self.state.iteration + (
+                self.state.phase == "scored"), resumed_at=self.next_step) as s:
+            while True:
+                if should_stop():
+                    raise StopRequested()
+                name = self.step()
+                if name == "score":
+                    s.set(iteration=self.state.iteration, **self.state.metrics)
+                    return self.state.metrics
 
     def run_iterations(self, total: int, should_stop: Callable[[], bool] = lambda: False,
                        on_iteration: Callable[[dict[str, Any]], None] | None = None) -> int:

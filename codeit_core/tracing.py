@@ -40,8 +40,8 @@ from typing import Any, Mapping
 SPAN_NAMES = ("codeit.seed", "codeit.meta_iteration", "codeit.learn", "codeit.sample",
               "codeit.execute", "codeit.store", "codeit.score")
 
-__all__ = ["span", "enable", "disable", "enabled", "flush", "endpoint", "redact_text",
-           "is_secret_name"]
+__all__ = ["span", "enable", "disable", "enabled", "flush", "endpoint", "project",
+           "redact_text", "is_secret_name", "SPAN_NAMES"]
 
 PREFIX = "codeit."
 MAX_STRING = 4096
@@ -98,6 +98,7 @@ class _Tracing:
         self.tracer = tracer
         self.endpoint = endpoint
         self.dspy_instrumentor: Any = None
+        self.project: str | None = None
 
 
 _state: _Tracing | None = None
@@ -269,12 +270,14 @@ def _redacting_exporter(inner: Any) -> Any:
 
 
 def enable(endpoint: str | None = None, service_name: str = "codeit", exporter: Any = None,
-           *, instrument_dspy: bool = True, batch: bool | None = None,
+           *, project: str | None = None, instrument_dspy: bool = True,
+           batch: bool | None = None,
            resource_attributes: Mapping[str, Any] | None = None) -> None:
     """Switch tracing on, exporting via OTLP/HTTP to `endpoint` (e.g.
     ``http://127.0.0.1:6006/v1/traces``) or to `exporter`. Replaces any earlier setup.
     `batch` (default: only for an endpoint) exports in the background; spans are flushed at
-    `disable()`, `flush()` and interpreter exit. `service_name` is also the Phoenix project."""
+    `disable()`, `flush()` and interpreter exit. `project` names the Phoenix project the spans
+    land in (default: `service_name`; the CLI uses the run directory's name)."""
     global _state, _atexit_registered
     if endpoint is None and exporter is None:
         raise ValueError("tracing.enable needs an OTLP/HTTP endpoint URL or an exporter")
@@ -289,7 +292,7 @@ def enable(endpoint: str | None = None, service_name: str = "codeit", exporter: 
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
         exporter = OTLPSpanExporter(endpoint=endpoint, timeout=10)
     resource = Resource.create({"service.name": service_name,
-                                "openinference.project.name": service_name,
+                                "openinference.project.name": project or service_name,
                                 **attributes(**(resource_attributes or {}))})
     provider = TracerProvider(resource=resource)
     wrapped = _redacting_exporter(exporter)
@@ -299,6 +302,7 @@ def enable(endpoint: str | None = None, service_name: str = "codeit", exporter: 
     with _lock:
         old = _state
         _state = _Tracing(provider, provider.get_tracer("codeit_core"), endpoint)
+        _state.project = project or service_name
     if old is not None:
         _shutdown(old)
     if not _atexit_registered:
@@ -306,6 +310,12 @@ def enable(endpoint: str | None = None, service_name: str = "codeit", exporter: 
         _atexit_registered = True
     if instrument_dspy:
         _hook_dspy()
+
+
+def project() -> str | None:
+    """The Phoenix project spans go to (None when off)."""
+    state = _state
+    return state.project if state else None
 
 
 def _hook_dspy() -> None:

@@ -33,9 +33,10 @@ mistakes as much as from its successes.
                  "priority, each next to its parent task", icon=":material/stacks:")
     st.page_link("pages/playground.py", label="Playground — write a program and run it on "
                  "any task, with a reference of every primitive", icon=":material/code:")
+    st.page_link("pages/traces.py", label="Traces — OpenTelemetry spans of traced runs in a "
+                 "local Arize Phoenix", icon=":material/timeline:")
     st.markdown(
-        "The traces page follows as the engine "
-        "lands; the headless engine is `python -m codeit_core --help`."
+        "The headless engine is `python -m codeit_core --help`."
     )
 with right:
     st.image(loop_svg(), caption="One meta-iteration of CodeIt", width="stretch")
