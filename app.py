@@ -10,6 +10,8 @@ st.set_page_config(page_title="CodeIt Dashboard", page_icon=":material/grid_on:"
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/tasks.py", title="Tasks", icon=":material/extension:", url_path="tasks"),
+    st.Page("pages/run.py", title="Run", icon=":material/play_circle:", url_path="run"),
+    st.Page("pages/metrics.py", title="Metrics", icon=":material/monitoring:", url_path="metrics"),
     st.Page("pages/replay_buffer.py", title="Replay buffer", icon=":material/stacks:", url_path="replay-buffer"),
     st.Page("pages/playground.py", title="Playground", icon=":material/code:", url_path="playground"),
     st.Page("pages/traces.py", title="Traces", icon=":material/timeline:", url_path="traces"),

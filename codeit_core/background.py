@@ -199,11 +199,15 @@ def request_stop(run_dir: str | Path | RunDir) -> bool:
 
 def wait_until_done(run_dir: str | Path | RunDir, timeout: float = 120.0,
                     poll: float = 0.1) -> dict[str, Any]:
-    """Block until the run has no live process (or `timeout`); return its state."""
+    """Block until the run has no live process — its status recorded and the process
+    itself gone — or until `timeout`; return the run's state."""
+    run = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
     deadline = time.monotonic() + timeout
+    pid = _read_meta(run)["pid"]
     while True:
-        state = run_state(run_dir)
-        if not state["alive"] or time.monotonic() > deadline:
+        state = run_state(run)
+        pid = state["pid"] or pid
+        if (not state["alive"] and not is_alive(pid)) or time.monotonic() > deadline:
             return state
         time.sleep(poll)
 

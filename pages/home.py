@@ -29,6 +29,10 @@ mistakes as much as from its successes.
     st.subheader("Pages")
     st.page_link("pages/tasks.py", label="Tasks — browse ARC-AGI-1 and ARC-AGI-2, or upload "
                  "your own task files", icon=":material/extension:")
+    st.page_link("pages/run.py", label="Run — create a run, step through a meta-iteration "
+                 "phase by phase, or run it in the background", icon=":material/play_circle:")
+    st.page_link("pages/metrics.py", label="Metrics — solve rates over meta-iterations, "
+                 "runs side by side, with the paper's reference", icon=":material/monitoring:")
     st.page_link("pages/replay_buffer.py", label="Replay buffer — a run's experiences by "
                  "priority, each next to its parent task", icon=":material/stacks:")
     st.page_link("pages/playground.py", label="Playground — write a program and run it on "

@@ -1,0 +1,320 @@
+"""Metrics: solve rates over meta-iterations for one run or several (ablations side by
+side) with the paper's reference lines, buffer growth, program-length and priority
+distributions, and the numbers as CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from codeit_core.background import iteration_rows
+from codeit_core.runs import DB_FILE
+from ui.runs_view import RUN_KEY, list_runs, no_runs_message, run_config, run_db
+
+MEASURES = {"cumulative_solved": ("cumulative", "solid"),
+            "policy_only_solved": ("policy-only", "dash"),
+            "demo_consistent": ("demo-consistent", "dot"),
+            "oracle": ("oracle", "dashdot")}
+# Butt et al. 2024: top-3 on the 400 ARC-AGI-1 evaluation tasks after ~100 meta-iterations
+PAPER = {"cumulative_solved": 59, "policy_only_solved": 49}
+PAPER_DATASET, PAPER_TASKS = "arc1-eval", 400
+COLOURS = ["#1E93FF", "#F93C31", "#4FCC30", "#E53AA3", "#FF851B", "#87D8F1", "#921231",
+           "#FFDC00", "#555555", "#2ECC9A"]
+DISTRIBUTION_ROWS = 20_000
+COUNT, FRACTION = "tasks solved", "fraction solved"
+
+
+def plotly_config(name: str) -> dict:
+    """Charts keep plotly's modebar with "download as png" (2× scale, a useful file name)."""
+    return {"displaylogo": False,
+            "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}}
+
+
+def db_stamp(run: Path) -> float:
+    """Changes whenever the run database does (the WAL file takes the writes first)."""
+    stamps = [p.stat().st_mtime for p in (run / DB_FILE, run / f"{DB_FILE}-wal") if p.exists()]
+    return max(stamps, default=0.0)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def load_metrics(path: str, stamp: float) -> pd.DataFrame:
+    return pd.DataFrame(iteration_rows(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def load_distribution(path: str, stamp: float) -> tuple[pd.DataFrame, int]:
+    """(pool, length, priority) of the run's experiences — all of them, or an even spread
+    of DISTRIBUTION_ROWS chosen in SQL when there are more — and the total count."""
+    conn = run_db(Path(path))
+    total = conn.execute("SELECT COUNT(*) FROM experiences").fetchone()[0]
+    if total <= DISTRIBUTION_ROWS:
+        sql, args = "SELECT pool, length, priority FROM experiences", ()
+    else:  # a deterministic pseudo-random subset (the same picture on every rerun)
+        sql = ("SELECT pool, length, priority FROM experiences WHERE id IN (SELECT id FROM "
+               "experiences ORDER BY (id * 2654435761) % 4294967296 LIMIT ?)")
+        args = (DISTRIBUTION_ROWS,)
+    frame = pd.DataFrame(conn.execute(sql, args).fetchall(),
+                         columns=["pool", "length", "priority"])
+    return frame, total
+
+
+def default_runs(names: list[str]) -> list[str]:
+    wanted = st.query_params.get(RUN_KEY) or st.session_state.get(RUN_KEY)
+    return [wanted] if wanted in names else names[:1]
+
+
+def remember_runs() -> None:
+    chosen = st.session_state.get("mx_runs") or []
+    if chosen:
+        st.session_state[RUN_KEY] = chosen[0]
+        st.query_params[RUN_KEY] = chosen[0]
+
+
+def solve_rate_chart(data: dict[str, pd.DataFrame], tasks: dict[str, int],
+                     measures: list[str], scale: str, reference: bool) -> go.Figure:
+    fig = go.Figure()
+    for k, (name, frame) in enumerate(data.items()):
+        colour = COLOURS[k % len(COLOURS)]
+        for key in measures:
+            if key not in frame:
+                continue
+            label, dash = MEASURES[key]
+            y = frame[key] / tasks[name] if scale == FRACTION else frame[key]
+            fig.add_trace(go.Scatter(
+                x=frame["iteration"], y=y, mode="lines+markers", name=f"{name} · {label}",
+                line=dict(color=colour, dash=dash, width=2), marker=dict(size=7),
+                legendgroup=name,
+                hovertemplate=f"{name}<br>{label}: %{{y}}<br>iteration %{{x}}<extra></extra>"))
+    if reference:
+        for key, count in PAPER.items():
+            y = count / PAPER_TASKS if scale == FRACTION else count
+            fig.add_hline(y=y, line=dict(color="#888", dash="dash" if key == "policy_only_solved"
+                                         else "solid", width=1),
+                          annotation_text=f"paper: {count}/{PAPER_TASKS} "
+                                          f"{MEASURES[key][0]}",
+                          annotation_position="top left", annotation_font_color="#666")
+    fig.update_layout(height=430, margin=dict(l=10, r=10, t=40, b=10),
+                      title=dict(text="Solve rate over meta-iterations (top-3 on the test)",
+                                 font=dict(size=15)),
+                      xaxis_title="meta-iteration", yaxis_title=scale,
+                      legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
+                      hovermode="closest")
+    top = max([float(max(t.y)) for t in fig.data if t.y is not None and len(t.y)] + [r for r in (
+        [count / PAPER_TASKS if scale == FRACTION else count for count in PAPER.values()]
+        if reference else [])] + [0])
+    if scale == FRACTION:
+        fig.update_yaxes(range=[0, max(top * 1.15, 0.05)], tickformat=".0%")
+    else:
+        fig.update_yaxes(range=[0, max(top * 1.15, 3)], tickformat="d",
+                         dtick=1 if top <= 8 else None)
+    integer_axis(fig, data)
+    return fig
+
+
+def integer_axis(fig: go.Figure, data: dict[str, pd.DataFrame]) -> None:
+    """Meta-iterations are whole numbers: one tick each while there are few."""
+    last = max((int(f["iteration"].max()) for f in data.values()), default=1)
+    fig.update_xaxes(range=[0.5, last + 0.5], dtick=1 if last <= 12 else None,
+                     tickformat="d")
+
+
+def buffer_chart(data: dict[str, pd.DataFrame]) -> go.Figure:
+    fig = go.Figure()
+    for k, (name, frame) in enumerate(data.items()):
+        colour = COLOURS[k % len(COLOURS)]
+        for key, label, dash in (("buffer_policy", "policy pool", "solid"),
+                                 ("buffer_seed", "seed pool", "dot")):
+            if key in frame:
+                fig.add_trace(go.Scatter(x=frame["iteration"], y=frame[key],
+                                         mode="lines+markers", name=f"{name} · {label}",
+                                         line=dict(color=colour, dash=dash, width=2),
+                                         marker=dict(size=6)))
+    fig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10),
+                      title=dict(text="Replay buffer size", font=dict(size=15)),
+                      xaxis_title="meta-iteration", yaxis_title="experiences",
+                      legend=dict(orientation="h", yanchor="top", y=-0.25, x=0))
+    fig.update_yaxes(rangemode="tozero")
+    integer_axis(fig, data)
+    return fig
+
+
+def time_chart(data: dict[str, pd.DataFrame]) -> go.Figure:
+    fig = go.Figure()
+    for k, (name, frame) in enumerate(data.items()):
+        cols = [c for c in frame if c.endswith("_seconds")]
+        fig.add_trace(go.Scatter(x=frame["iteration"], y=frame[cols].sum(axis=1).round(3),
+                                 mode="lines+markers", name=name,
+                                 line=dict(color=COLOURS[k % len(COLOURS)], width=2),
+                                 marker=dict(size=6)))
+    fig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10),
+                      title=dict(text="Seconds per meta-iteration", font=dict(size=15)),
+                      xaxis_title="meta-iteration", yaxis_title="seconds",
+                      legend=dict(orientation="h", yanchor="top", y=-0.25, x=0))
+    fig.update_yaxes(rangemode="tozero")
+    integer_axis(fig, data)
+    return fig
+
+
+def bins(values: list[pd.Series], integer: bool) -> dict:
+    """Shared histogram bins; a single repeated value gets a narrow bin around it."""
+    lo = min(float(v.min()) for v in values)
+    hi = max(float(v.max()) for v in values)
+    if integer:
+        return dict(start=lo - 0.5, end=hi + 0.5, size=1)
+    if hi - lo < 1e-9:
+        return dict(start=lo - 0.1, end=hi + 0.1, size=0.2 / 30)
+    return dict(start=lo, end=hi + (hi - lo) / 400, size=(hi - lo) / 40)
+
+
+def histogram(frames: dict[str, pd.DataFrame], column: str, title: str,
+              integer: bool) -> go.Figure:
+    fig = go.Figure()
+    several = len(frames) > 1
+    shared = bins([f[column] for f in frames.values()], integer)
+    for k, (name, frame) in enumerate(frames.items()):
+        fig.add_trace(go.Histogram(
+            x=frame[column], name=name, marker_color=COLOURS[k % len(COLOURS)],
+            opacity=0.65 if several else 1.0, histnorm="percent" if several else "",
+            xbins=shared, autobinx=False))
+    fig.update_xaxes(range=[shared["start"], shared["end"]])
+    fig.update_layout(height=320, margin=dict(l=10, r=10, t=40, b=10), barmode="overlay",
+                      title=dict(text=title, font=dict(size=15)), bargap=0.05,
+                      xaxis_title=column, yaxis_title="% of experiences" if several
+                      else "experiences", showlegend=several,
+                      legend=dict(orientation="h", yanchor="top", y=-0.25, x=0))
+    return fig
+
+
+# ------------------------------------------------------------------ the page
+
+st.title("Metrics")
+st.caption("Solve rates per meta-iteration, top-3 on the test as in ARC: **cumulative** "
+           "(candidates from every sample so far — the paper's headline), **policy-only** "
+           "(this iteration's samples), **demo-consistent** (a program solves every demo) "
+           "and **oracle** (a program is right on the test; an upper bound).")
+
+found = list_runs()
+if not found:
+    no_runs_message()
+    st.stop()
+by_name = {p.name: p for p in found}
+names = list(by_name)
+if "mx_runs" in st.session_state:
+    st.session_state["mx_runs"] = [n for n in st.session_state["mx_runs"] if n in names]
+else:
+    st.session_state["mx_runs"] = default_runs(names)
+
+chosen = st.multiselect("Runs", names, key="mx_runs", on_change=remember_runs,
+                            help="Several runs go on one chart (e.g. the ablations of one "
+                                 "setting)", placeholder="Choose one or more runs")
+top = st.columns([3, 1.2], vertical_alignment="bottom")
+measures = top[0].multiselect("Measures", list(MEASURES), default=list(MEASURES),
+                              key="mx_measures", format_func=lambda k: MEASURES[k][0])
+scale = top[1].segmented_control("Scale", [COUNT, FRACTION], default=COUNT, key="mx_scale",
+                                 required=True) or COUNT
+if not chosen:
+    st.info("Choose at least one run.", icon=":material/info:")
+    st.stop()
+
+data: dict[str, pd.DataFrame] = {}
+tasks: dict[str, int] = {}
+datasets: dict[str, str] = {}
+for name in chosen:
+    run = by_name[name]
+    config, problem = run_config(run)
+    if config is None:
+        st.error(f"Run {name!r}: {problem}", icon=":material/error:")
+        continue
+    try:
+        frame = load_metrics(str(run), db_stamp(run))
+    except Exception as e:  # a damaged database: say so, go on
+        st.error(f"Run {name!r}: its database cannot be read ({e})", icon=":material/error:")
+        continue
+    if frame.empty:
+        st.info(f"Run {name!r} has no finished meta-iteration yet — step through one on the "
+                f"Run page or run it in the background.", icon=":material/hourglass_empty:")
+        continue
+    data[name] = frame
+    n = frame["n_tasks"].dropna().iloc[-1] if "n_tasks" in frame else None
+    tasks[name] = int(n) if n else 1
+    datasets[name] = config.dataset
+
+if not data:
+    st.stop()
+
+full = [n for n in data if datasets[n] == PAPER_DATASET and tasks[n] == PAPER_TASKS]
+subsets = [n for n in data if datasets[n] == PAPER_DATASET and tasks[n] != PAPER_TASKS]
+show_reference = bool(full) and any(m in PAPER for m in measures)
+st.plotly_chart(solve_rate_chart(data, tasks, measures, scale, show_reference),
+                config=plotly_config("codeit_solve_rate"), key="mx_solve_chart")
+notes = []
+if full:
+    notes.append(f"Reference lines: the paper's {PAPER['cumulative_solved']}/{PAPER_TASKS} "
+                 f"cumulative and {PAPER['policy_only_solved']}/{PAPER_TASKS} policy-only on "
+                 f"all {PAPER_TASKS} ARC-AGI-1 evaluation tasks, reached after about 100 "
+                 f"meta-iterations with the paper's language-model policy.")
+if subsets:
+    notes.append("No reference lines for " + ", ".join(
+        f"{n!r} ({tasks[n]} of the {PAPER_TASKS} evaluation tasks)" for n in subsets)
+        + ": the paper's numbers hold for the full set only.")
+elif not full:
+    notes.append(f"The paper's reference lines apply only to runs on all {PAPER_TASKS} "
+                 f"ARC-AGI-1 evaluation tasks (`{PAPER_DATASET}`).")
+for note in notes:
+    st.caption(note)
+
+last = pd.DataFrame([{"run": n, "dataset": datasets[n], "tasks": tasks[n],
+                      "iterations": int(f["iteration"].max()),
+                      **{MEASURES[k][0]: int(f[k].iloc[-1]) for k in MEASURES if k in f},
+                      "best cumulative": int(f["cumulative_solved"].max())}
+                     for n, f in data.items()])
+st.markdown("**Latest meta-iteration of each run**")
+st.dataframe(last, hide_index=True, width="stretch")
+
+left, right = st.columns(2, gap="large")
+with left:
+    st.plotly_chart(buffer_chart(data), config=plotly_config("codeit_buffer"),
+                    key="mx_buffer_chart")
+with right:
+    st.plotly_chart(time_chart(data), config=plotly_config("codeit_seconds"),
+                    key="mx_time_chart")
+
+st.subheader("Experiences in the buffer", anchor=False)
+pool = st.segmented_control("Pool", ["policy", "seed", "both"], default="policy",
+                            key="mx_pool", required=True) or "policy"
+dists: dict[str, pd.DataFrame] = {}
+sampled_note = []
+for name in data:
+    frame, total = load_distribution(str(by_name[name]), db_stamp(by_name[name]))
+    if pool != "both":
+        frame = frame[frame["pool"] == pool]
+    if not frame.empty:
+        dists[name] = frame
+    if total > DISTRIBUTION_ROWS:
+        sampled_note.append(f"{name}: {DISTRIBUTION_ROWS:,} of {total:,}")
+if dists:
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.plotly_chart(histogram(dists, "length", "Program length (lines)", True),
+                        config=plotly_config("codeit_program_length"), key="mx_length")
+    with right:
+        st.plotly_chart(histogram(dists, "priority", "Priority", False),
+                        config=plotly_config("codeit_priority"), key="mx_priority")
+    if sampled_note:
+        st.caption("Drawn from an even sample of the experiences: " + "; ".join(sampled_note))
+else:
+    st.caption(f"No experience in the {pool} pool of the chosen run(s).")
+
+st.subheader("The numbers", anchor=False)
+table = pd.concat([f.assign(run=n, dataset=datasets[n]) for n, f in data.items()],
+                  ignore_index=True)
+first = ["run", "dataset", "iteration", "n_tasks", *MEASURES]
+table = table[[c for c in first if c in table] + [c for c in table if c not in first]]
+st.dataframe(table, hide_index=True, width="stretch")
+st.download_button("Download CSV", table.to_csv(index=False).encode(),
+                   file_name="codeit_metrics.csv", mime="text/csv",
+                   icon=":material/download:", key="mx_csv")
+st.caption("Charts download as PNG from the camera icon of their toolbar (hover a chart).")

@@ -1,0 +1,766 @@
+"""Run: the run directories with their status; create a run; open one and step through a
+meta-iteration phase by phase (seeing what each phase did), or run iterations in a
+separate background process with live numbers and a clean stop."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from codeit_core import runs as core_runs
+from codeit_core.background import (BackgroundError, in_sync, iteration_rows, log_tail,
+                                    request_stop, run_state, start_background)
+from codeit_core.db import get_meta
+from codeit_core.loop import CodeItLoop, select_tasks
+from codeit_core.relabel import POLICY_POOL, SEED_POOL, relabel
+from codeit_core.runs import ABLATIONS, POLICIES, ConfigError, RunConfig, RunDir
+from codeit_core.tasks import (DATASET_TITLES, TaskFormatError, UnknownDatasetError,
+                               UnknownTaskError, dataset_names)
+from ui.components import show_pair
+from ui.runs_view import RUN_KEY, list_runs, pick_run, runs_dir
+
+STEPS = (("seed", "Seed", ":material/spa:"),
+         ("learn", "Learn", ":material/school:"),
+         ("sample", "Sample", ":material/casino:"),
+         ("execute", "Execute & relabel", ":material/play_arrow:"),
+         ("store", "Store", ":material/inventory_2:"),
+         ("score", "Score", ":material/scoreboard:"))
+LABELS = {name: label for name, label, _ in STEPS}
+# how far the current iteration got: the phase → the steps of the iteration already done
+DONE_BY_PHASE = {"new": 0, "started": 0, "learned": 1, "sampled": 2, "executed": 3,
+                 "stored": 4, "scored": 5}
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+STATUS_TEXT = {"new": "new", "stepping": "stepped by hand", "starting": "starting",
+               "running": "running", "stopped": "stopped", "finished": "finished",
+               "failed": "failed", "interrupted": "interrupted — resume possible"}
+SHOWN_PROGRAMS = 24
+OPEN_ERRORS = (ConfigError, UnknownTaskError, UnknownDatasetError, TaskFormatError, OSError)
+
+
+# ------------------------------------------------------------------ helpers
+
+@st.cache_data(show_spinner=False)
+def field_help() -> dict[str, str]:
+    """Each RunConfig field's docstring (the string under it in runs.py), for help texts."""
+    tree = ast.parse(inspect.getsource(RunConfig))
+    body = tree.body[0].body
+    out = {}
+    for node, after in zip(body, body[1:]):
+        if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+                and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
+                and isinstance(after.value.value, str)):
+            out[node.target.id] = after.value.value.strip()
+    return out
+
+
+def helptext(name: str) -> str:
+    return f"{field_help().get(name, '')}  \n(config field `{name}`)"
+
+
+def one_line(program: str) -> str:
+    calls = [ln.split("#", 1)[0].strip() for ln in program.splitlines()]
+    return " · ".join(c for c in calls if c)
+
+
+def config_or_none(path: Path) -> RunConfig | None:
+    try:
+        return RunDir(path).config()
+    except ConfigError:
+        return None
+
+
+def run_rows() -> list[dict[str, Any]]:
+    """One row per run directory for the listing."""
+    rows = []
+    for path in list_runs():
+        config = config_or_none(path)
+        try:
+            state = run_state(path)
+        except Exception as e:  # an unreadable database: list it, say so
+            rows.append({"name": path.name, "status": f"unreadable: {e}"})
+            continue
+        rows.append({
+            "name": path.name,
+            "dataset": config.dataset if config else "?",
+            "tasks": (config.tasks or "all") if config else "?",
+            "policy": config.policy if config else "?",
+            "ablation": (config.ablation or "—") if config else "?",
+            "iterations": f"{state['completed']} / {state['planned'] or '?'}",
+            "status": STATUS_TEXT.get(state["status"], state["status"]),
+            "last phase": (f"{state['iteration']}: {state['phase']}"
+                           if state["iteration"] else "—"),
+        })
+    return rows
+
+
+class HeldLoop:
+    """A run's loop, shared by every session of the server (one per run directory), with
+    a lock so that two tabs never run a step of the same run at once."""
+
+    def __init__(self, loop: CodeItLoop) -> None:
+        self.loop = loop
+        self.lock = threading.Lock()
+
+
+def _release(held: HeldLoop) -> None:
+    held.loop.close()
+
+
+@st.cache_resource(show_spinner="Opening the run…", on_release=_release)
+def held_loop(path: str) -> HeldLoop:
+    return HeldLoop(CodeItLoop.open(RunDir(path)))
+
+
+def drop_loop(run: Path) -> None:
+    """Close the run's loop held in memory (before another process takes the run over)."""
+    held_loop.clear(str(run.resolve()))
+
+
+def get_loop(run: Path) -> HeldLoop:
+    """The run's loop, reopened when another process advanced the run since it was opened."""
+    key = str(run.resolve())
+    held = held_loop(key)
+    if not in_sync(held.loop):
+        held_loop.clear(key)
+        held = held_loop(key)
+    return held
+
+
+def iteration_metrics(loop: CodeItLoop, iteration: int) -> dict[str, Any]:
+    row = loop.conn.execute("SELECT metrics FROM iterations WHERE iteration = ?",
+                            (iteration,)).fetchone()
+    return {**(json.loads(row[0]) if row else {}), **loop.state.metrics}
+
+
+# ------------------------------------------------------------------ new run
+
+FORM_FIELDS = ("dataset", "tasks", "policy", "iterations", "samples_per_task", "temperature",
+               "seed", "ablation", "learn_size", "policy_share", "alpha", "capacity",
+               "priority_performance", "priority_shortness", "priority_recency",
+               "priority_distance", "seed_mutants", "timeout", "workers")
+
+
+def create_from_form() -> None:
+    """The form's submit callback: validate every setting, create the run, open it."""
+    s = st.session_state
+    s.pop("nr_error", None)
+    name = (s.get("nr_name") or "").strip()
+    if not NAME_RE.match(name):
+        s["nr_error"] = ("run name: use 1–64 letters, digits, '.', '_' or '-' (starting "
+                         "with a letter or digit), e.g. eval-40-a3")
+        return
+    path = runs_dir() / name
+    if path.exists():
+        s["nr_error"] = f"run name: {name!r} already exists in {runs_dir()}; choose another"
+        return
+    values = {f: s.get(f"nr_{f}") for f in FORM_FIELDS}
+    if (s.get("nr_dataset_path") or "").strip():
+        values["dataset"] = s["nr_dataset_path"].strip()
+    values["tasks"] = (values["tasks"] or "").strip()
+    values["ablation"] = values["ablation"] or ""
+    options = (s.get("nr_policy_options") or "").strip()
+    try:
+        values["policy_options"] = json.loads(options) if options else {}
+        if not isinstance(values["policy_options"], dict):
+            raise ValueError("expected a JSON object")
+    except ValueError as e:
+        s["nr_error"] = f"config field 'policy_options': not a JSON object ({e})"
+        return
+    try:
+        config = RunConfig.from_dict(values, "new run")
+        selected = select_tasks(config)
+        if not selected:
+            raise ConfigError("config field 'tasks': the subset selects no task")
+        RunDir(path).create(config)
+    except UnknownTaskError as e:
+        s["nr_error"] = f"config field 'tasks': {e}"
+        return
+    except (UnknownDatasetError, TaskFormatError) as e:
+        s["nr_error"] = f"config field 'dataset': {e}"
+        return
+    except (ConfigError, OSError) as e:
+        s["nr_error"] = str(e)
+        return
+    s["nr_created"] = f"Created run {name!r}: {len(selected)} task(s) of {config.dataset}."
+    s[RUN_KEY] = name
+    st.query_params[RUN_KEY] = name
+
+
+def new_run_form() -> None:
+    d = RunConfig()
+    st.session_state.setdefault("nr_name", time.strftime("run-%Y%m%d-%H%M%S"))
+    with st.form("new_run", border=False):
+        c = st.columns(4)
+        c[0].text_input("Name", key="nr_name", help="The run directory's name under "
+                        f"{runs_dir()}: letters, digits, '.', '_' and '-'")
+        names = dataset_names()
+        c[1].selectbox("Dataset", names, index=names.index(d.dataset), key="nr_dataset",
+                       format_func=lambda n: f"{DATASET_TITLES.get(n, n)} ({n})",
+                       help=helptext("dataset"))
+        c[2].text_input("Tasks", value=d.tasks, key="nr_tasks", help=helptext("tasks"),
+                        placeholder="all — or 40, or 007bbfb7,00d62c1b")
+        c[3].selectbox("Policy", POLICIES, index=POLICIES.index(d.policy), key="nr_policy",
+                       help=helptext("policy"))
+        c = st.columns(4)
+        c[0].number_input("Meta-iterations (planned)", value=d.iterations, step=1,
+                          key="nr_iterations", help=helptext("iterations"))
+        c[1].number_input("Samples per task", value=d.samples_per_task, step=1,
+                          key="nr_samples_per_task", help=helptext("samples_per_task"))
+        c[2].number_input("Temperature", value=d.temperature, step=0.05, format="%.2f",
+                          key="nr_temperature", help=helptext("temperature"))
+        c[3].number_input("Seed", value=d.seed, step=1, key="nr_seed", help=helptext("seed"))
+        c = st.columns(4)
+        c[0].number_input("Learn size", value=d.learn_size, step=100, key="nr_learn_size",
+                          help=helptext("learn_size"))
+        c[1].slider("Pool mix: share from the policy pool", 0.0, 1.0, d.policy_share, 0.05,
+                    key="nr_policy_share", help=helptext("policy_share"))
+        c[2].number_input("Priority exponent α", value=d.alpha, step=0.1, format="%.2f",
+                          key="nr_alpha", help=helptext("alpha"))
+        c[3].number_input("Seed mutants", value=d.seed_mutants, step=100,
+                          key="nr_seed_mutants", help=helptext("seed_mutants"))
+        st.markdown("**Priority weights** — priority = Σ weight × term (the paper: "
+                    "demo performance only)")
+        c = st.columns(4)
+        for col, (field, label) in zip(c, (("priority_performance", "performance"),
+                                           ("priority_shortness", "shortness"),
+                                           ("priority_recency", "recency"),
+                                           ("priority_distance", "distance"))):
+            col.number_input(label, value=getattr(d, field), step=0.1, format="%.2f",
+                             key=f"nr_{field}", help=helptext(field))
+        choices = ["", *ABLATIONS]
+        st.selectbox("Ablation", choices, key="nr_ablation", help=helptext("ablation"),
+                     format_func=lambda a: f"{a} — {ABLATIONS[a]}" if a
+                     else "none — the full method")
+        with st.expander("Advanced", icon=":material/tune:"):
+            c = st.columns(4)
+            c[0].number_input("Buffer capacity", value=d.capacity, step=1000,
+                              key="nr_capacity", help=helptext("capacity"))
+            c[1].number_input("Timeout per program (s)", value=d.timeout, step=0.1,
+                              format="%.2f", key="nr_timeout", help=helptext("timeout"))
+            c[2].number_input("Executor workers", value=d.workers, step=1, key="nr_workers",
+                              help=helptext("workers"))
+            c[3].text_input("Dataset path (instead of the list)", key="nr_dataset_path",
+                            placeholder="/path/to/tasks or task.json",
+                            help="A task JSON file, a combined {task_id: task} file or a "
+                                 "folder of task files; overrides the dataset above")
+            st.text_input("Policy options (JSON)", key="nr_policy_options",
+                          placeholder='{"model": "..."}', help=helptext("policy_options"))
+        st.form_submit_button("Create run", icon=":material/add_circle:", type="primary",
+                              on_click=create_from_form)
+    if st.session_state.get("nr_error"):
+        st.error(f"Not created — {st.session_state['nr_error']}", icon=":material/error:")
+
+
+# ------------------------------------------------------------------ step by step: views
+
+def show_seed(loop: CodeItLoop) -> None:
+    summary = get_meta(loop.conn, "seeded") or {}
+    c = st.columns(4)
+    c[0].metric("reference programs", summary.get("reference_programs", 0))
+    c[1].metric("mutants", summary.get("mutants", 0))
+    c[2].metric("seed experiences", summary.get("seed_experiences", 0))
+    c[3].metric("seconds", summary.get("seconds", 0))
+    st.caption("The seed pool: every reference program relabeled on its own ARC-AGI-1 "
+               "training task, and type-aware mutants of them, each relabeled with the "
+               "outputs it really produces.")
+
+
+def show_learn(loop: CodeItLoop, it: int) -> None:
+    m = iteration_metrics(loop, it)
+    size = m.get("training_set", len(loop.state.training_set))
+    from_seed = m.get("training_from_seed", 0)
+    share = loop.config.policy_share
+    c = st.columns(4)
+    c[0].metric("training set", size, help="experiences drawn from the buffer by priority")
+    c[1].metric("from the policy pool", size - from_seed)
+    c[2].metric("from the seed pool", from_seed)
+    c[3].metric("pool mix asked for", f"{share:.0%} : {1 - share:.0%}",
+                help="policy pool : seed pool (the paper: 9:1); while the policy pool is "
+                     "small the draw takes what there is")
+    stats = m.get("learn") or loop.state.learn_stats
+    left, right = st.columns([1, 3])
+    with left:
+        st.markdown("**Learn statistics**")
+        st.dataframe(pd.DataFrame({"statistic": list(stats), "value": list(stats.values())}),
+                     hide_index=True, width="stretch")
+        st.caption(f"{m.get('learn_seconds', 0):.2f} s · checkpoint "
+                   f"`{loop.dir.checkpoint(it).name}`")
+    with right:
+        drawn = loop.state.training_set
+        if drawn:
+            st.markdown(f"**The draw** (first {min(len(drawn), 200)} of {len(drawn)})")
+            st.dataframe(pd.DataFrame([{
+                "parent task": e.task_id, "pool": e.pool, "from iteration": e.iteration,
+                "demo accuracy": e.demo_accuracy, "length": e.length,
+                "program": one_line(e.program)} for e in drawn[:200]]),
+                hide_index=True, width="stretch", height=240)
+        else:
+            st.caption("The drawn experiences are kept in memory only; this step ran in "
+                       "another session or process.")
+
+
+def sampled_programs(loop: CodeItLoop, it: int) -> dict[str, list[str]]:
+    if loop.state.sampled:
+        return loop.state.sampled
+    out: dict[str, list[str]] = {}
+    for tid, prog in loop.conn.execute("SELECT task_id, program FROM samples WHERE "
+                                       "iteration = ? ORDER BY id", (it,)):
+        out.setdefault(tid, []).append(prog)
+    return out
+
+
+def show_sample(loop: CodeItLoop, it: int) -> None:
+    sampled = sampled_programs(loop, it)
+    n_unique = sum(len(v) for v in sampled.values())
+    n_raw = loop.state.n_sampled or iteration_metrics(loop, it).get("sampled", n_unique)
+    c = st.columns(4)
+    c[0].metric("tasks", len(loop.tasks))
+    c[1].metric("programs sampled", n_raw,
+                help=f"{loop.config.samples_per_task} per task at temperature "
+                     f"{loop.config.temperature}")
+    c[2].metric("unique per task", n_unique, help="duplicates within a task are dropped")
+    c[3].metric("policy", loop.config.policy)
+    left, right = st.columns([1, 2])
+    with left:
+        st.markdown("**Programs per task**")
+        st.dataframe(pd.DataFrame([{"task": t.id, "programs": len(sampled.get(t.id, []))}
+                                   for t in loop.tasks]),
+                     hide_index=True, width="stretch", height=240)
+    with right:
+        ids = [t.id for t in loop.tasks]
+        tid = st.selectbox("Programs of task", ids, key="rv_sample_task")
+        progs = sampled.get(tid, [])
+        st.caption(f"{len(progs)} unique program(s); the policy saw the demonstrations only")
+        with st.container(height=260):
+            for i, prog in enumerate(progs[:SHOWN_PROGRAMS]):
+                st.code(prog.rstrip(), language=None)
+            if len(progs) > SHOWN_PROGRAMS:
+                st.caption(f"… and {len(progs) - SHOWN_PROGRAMS} more")
+
+
+def task_records(loop: CodeItLoop, it: int, task_id: str | None = None) -> pd.DataFrame:
+    """This iteration's executed samples (from the database, so a resumed run shows them)."""
+    sql = ("SELECT s.id, s.task_id, s.program, s.valid, s.error, s.demo_accuracy, "
+           "s.test_correct, s.demo_outputs, s.test_outputs, e.priority FROM samples s "
+           "LEFT JOIN experiences e ON e.sample_id = s.id AND e.pool = 'policy' "
+           "WHERE s.iteration = ?")
+    args: tuple = (it,)
+    if task_id:
+        sql += " AND s.task_id = ?"
+        args = (it, task_id)
+    rows = loop.conn.execute(sql + " ORDER BY s.demo_accuracy DESC, s.length, s.id",
+                             args).fetchall()
+    return pd.DataFrame(rows, columns=["id", "task", "program", "valid", "error",
+                                       "demo_accuracy", "test_correct", "demo_outputs",
+                                       "test_outputs", "priority"])
+
+
+def show_execute(loop: CodeItLoop, it: int) -> None:
+    from codeit_core.db import load_grids
+
+    m = iteration_metrics(loop, it)
+    all_rows = task_records(loop, it)
+    c = st.columns(5)
+    c[0].metric("programs run", m.get("unique", len(all_rows)),
+                help="on every demonstration and test input, sandboxed")
+    c[1].metric("produced grids", m.get("valid", int(all_rows["valid"].sum())),
+                help="these are relabeled in hindsight")
+    c[2].metric("solve ≥ 1 demo", m.get("solved_a_demo", 0))
+    c[3].metric("right on the test", int(all_rows["test_correct"].sum()))
+    c[4].metric("seconds", m.get("execute_seconds", 0))
+    if all_rows.empty:
+        st.info("No program was sampled in this iteration.", icon=":material/info:")
+        return
+    per_task = all_rows.groupby("task").agg(
+        programs=("id", "size"), produced_grids=("valid", "sum"),
+        best_demo_accuracy=("demo_accuracy", "max"),
+        right_on_test=("test_correct", "sum")).reset_index()
+    ids = list(per_task.sort_values(["best_demo_accuracy", "task"],
+                                    ascending=[False, True])["task"])
+    with st.expander("Every task", icon=":material/table:"):
+        st.dataframe(per_task.rename(columns=lambda c: c.replace("_", " ")),
+                     hide_index=True, width="stretch")
+    if st.session_state.get("rv_exec_task") not in ids:
+        st.session_state["rv_exec_task"] = ids[0]
+    tid = st.selectbox("Task", ids, key="rv_exec_task",
+                       help="Tasks ordered by the best demo accuracy any program reached")
+    task = loop.tasks_by_id[tid]
+    rows = task_records(loop, it, tid)
+    relabeling = loop.config.ablation != "A2"
+    stored_phase = DONE_BY_PHASE.get(loop.state.phase, 0) >= 4
+    table = []
+    errors = [e if isinstance(e, str) and e else None for e in rows["error"]]
+    priorities = [float(p) if pd.notna(p) else None for p in rows["priority"]]
+    for k, r in enumerate(rows.itertuples(), 1):
+        demo = load_grids(r.demo_outputs)
+        exp = relabel(task, r.program, demo, it, POLICY_POOL, relabeling=relabeling)
+        if exp is None:
+            fate = "not relabeled (no grid)" if relabeling else "dropped (A2: not a solution)"
+        elif loop.config.ablation == "A1":
+            fate = "relabeled, not stored (A1)"
+        elif stored_phase and priorities[k - 1] is not None:
+            fate = f"stored · priority {priorities[k - 1]:.3f}"
+        else:
+            fate = "relabeled → new task" if relabeling else "kept (solves every demo)"
+        table.append({"#": k, "demo accuracy": f"{round(r.demo_accuracy * len(task.train))}"
+                      f"/{len(task.train)}", "test": "right" if r.test_correct else "wrong",
+                      "experience": fate, "error": errors[k - 1] or "",
+                      "program": one_line(r.program)})
+    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch",
+                 column_config={"#": st.column_config.NumberColumn(width="small")})
+    labels = [f"#{t['#']} · demos {t['demo accuracy']} · test {t['test']}" for t in table]
+    if st.session_state.get("rv_exec_prog") not in labels:
+        st.session_state["rv_exec_prog"] = labels[0]
+    k = labels.index(st.selectbox("Program", labels, key="rv_exec_prog",
+                                  help="Programs ordered by demo accuracy, then length"))
+    r = rows.iloc[k]
+    left, right = st.columns([3, 2])
+    with left:
+        st.code(r.program.rstrip(), language=None)
+    with right:
+        st.markdown(f"**{table[k]['experience']}**  \n"
+                    f"demo accuracy {table[k]['demo accuracy']} · test {table[k]['test']}")
+        if errors[k]:
+            st.error(f"Error: {errors[k]}", icon=":material/error:")
+    demo, test = load_grids(r.demo_outputs), load_grids(r.test_outputs)
+    with st.container(horizontal=True, gap="small"):
+        for i, (pair, out) in enumerate(zip(task.train, demo), 1):
+            show_pair(pair, f"Demo {i}" + (" — no output" if out is None else ""),
+                      predicted=out)
+        for i, (pair, out) in enumerate(zip(task.test, test), 1):
+            show_pair(pair, f"Test {i}" + (" — no output" if out is None else ""),
+                      predicted=out)
+
+
+def show_store(loop: CodeItLoop, it: int) -> None:
+    m = iteration_metrics(loop, it)
+    sizes = dict(loop.conn.execute("SELECT pool, COUNT(*) FROM experiences GROUP BY pool"))
+    c = st.columns(4)
+    c[0].metric("relabeled", m.get("relabeled", 0))
+    c[1].metric("stored", m.get("stored", 0),
+                help="none under ablation A1; a program already stored for the task replaces "
+                     "its older entry")
+    c[2].metric("policy pool", sizes.get(POLICY_POOL, 0))
+    c[3].metric("seed pool", sizes.get(SEED_POOL, 0))
+    rows = loop.conn.execute(
+        "SELECT task_id, priority, demo_accuracy, length, program FROM experiences "
+        "WHERE pool = 'policy' AND iteration = ? ORDER BY priority DESC, id", (it,)).fetchall()
+    if not rows:
+        st.info("Nothing was stored in this iteration.", icon=":material/info:")
+        return
+    frame = pd.DataFrame(rows, columns=["parent task", "priority", "demo accuracy", "length",
+                                        "program"])
+    left, right = st.columns([2, 3])
+    with left:
+        lo, hi = float(frame["priority"].min()), float(frame["priority"].max())
+        if hi - lo < 1e-9:  # one priority for all: a narrow bar around it
+            lo, hi = lo - 0.1, hi + 0.1
+        fig = go.Figure(go.Histogram(x=frame["priority"], marker_color="#1E93FF",
+                                     autobinx=False,
+                                     xbins=dict(start=lo, end=hi + 1e-9, size=(hi - lo) / 30)))
+        fig.update_layout(height=260, margin=dict(l=10, r=10, t=30, b=10),
+                          title=dict(text="Priorities of the stored experiences",
+                                     font=dict(size=14)),
+                          xaxis_title="priority", yaxis_title="experiences", bargap=0.05,
+                          xaxis_range=[lo, hi])
+        st.plotly_chart(fig, config={"displaylogo": False})
+    with right:
+        frame["program"] = frame["program"].map(one_line)
+        st.dataframe(frame, hide_index=True, width="stretch", height=280,
+                     column_config={"priority": st.column_config.NumberColumn(format="%.3f")})
+
+
+def show_score(loop: CodeItLoop, it: int) -> None:
+    m = iteration_metrics(loop, it)
+    prev = {}
+    if it > 1:
+        row = loop.conn.execute("SELECT metrics FROM iterations WHERE iteration = ?",
+                                (it - 1,)).fetchone()
+        prev = json.loads(row[0]) if row else {}
+    n = m.get("n_tasks", len(loop.tasks))
+    c = st.columns(4)
+    for col, (key, label, helptext_) in zip(c, (
+            ("policy_only_solved", "policy-only", "top-3 of this iteration's samples"),
+            ("cumulative_solved", "cumulative", "top-3 of every sample so far (the paper's "
+                                                "headline number)"),
+            ("demo_consistent", "demo-consistent", "some program so far solves every demo"),
+            ("oracle", "oracle", "some program so far is right on the test (upper bound)"))):
+        value = m.get(key, 0)
+        delta = value - prev[key] if key in prev else None
+        col.metric(f"{label} solved", f"{value} / {n}", delta=delta, help=helptext_)
+    cands = loop.conn.execute(
+        "SELECT task_id, rank, demo_accuracy, test_correct, program FROM candidates WHERE "
+        "iteration = ? AND scope = 'cumulative' ORDER BY task_id, rank", (it,)).fetchall()
+    if cands:
+        st.markdown("**Top-3 candidates per task** (cumulative)")
+        st.dataframe(pd.DataFrame([{"task": t, "rank": r, "demo accuracy": a,
+                                    "test": "right" if ok else "wrong",
+                                    "program": one_line(p)} for t, r, a, ok, p in cands]),
+                     hide_index=True, width="stretch", height=220)
+    else:
+        st.caption("No candidate yet: no program solved a demonstration of any task.")
+    st.page_link("pages/metrics.py", label="All iterations on the Metrics page",
+                 icon=":material/monitoring:", query_params={RUN_KEY: loop.dir.path.name})
+
+
+VIEWS = {"learn": show_learn, "sample": show_sample, "execute": show_execute,
+         "store": show_store, "score": show_score}
+
+
+# ------------------------------------------------------------------ step by step
+
+def request_step(run_key: str, name: str) -> None:
+    st.session_state["rv_pending"] = (run_key, name)
+
+
+def do_step(held: HeldLoop, name: str) -> None:
+    loop = held.loop
+    bar = st.progress(0.0, text=f"{LABELS[name]}…")
+
+    def progress(phase: str, done: int, total: int) -> None:
+        bar.progress(min(1.0, done / total) if total else 0.0, text=f"{phase}: {done}/{total}")
+
+    with held.lock:
+        if loop.next_step != name:  # another tab took this step already
+            bar.empty()
+            return
+        loop.progress = progress
+        try:
+            with st.spinner(f"{LABELS[name]}…"):
+                getattr(loop, name)()
+            st.session_state["rv_last"] = name
+        except Exception as e:  # a broken policy or dataset: say it, keep the run
+            st.session_state["rv_step_error"] = f"{LABELS[name]} failed: {e}"
+        finally:
+            loop.progress = lambda phase, done, total: None
+    bar.empty()
+
+
+def take_pending_step() -> None:
+    """Take the step a button asked for — before anything is drawn, so the listing and
+    the views below show the run as the step left it."""
+    pending = st.session_state.pop("rv_pending", None)
+    if not pending:
+        return
+    run = Path(pending[0])
+    try:
+        if run_state(run)["alive"]:
+            st.session_state["rv_step_error"] = ("A background process took this run over; "
+                                                 "stepping is disabled until it stops.")
+            return
+        do_step(get_loop(run), pending[1])
+    except OPEN_ERRORS as e:
+        st.session_state["rv_step_error"] = f"This run cannot be opened: {e}"
+
+
+def step_panel(run: Path, state: dict[str, Any]) -> None:
+    key = str(run.resolve())
+    if state["alive"]:
+        drop_loop(run)
+        st.info(f"A background process (pid {state['pid']}) is running this run: stepping "
+                f"is disabled until it stops (see **In the background**).",
+                icon=":material/lock:")
+        row = st.container(horizontal=True, gap="small")
+        for name, label, icon in STEPS:
+            row.button(label, icon=icon, key=f"rv_step_{name}", disabled=True)
+        return
+    if state["status"] == "interrupted":
+        st.warning(state["message"].capitalize() + ": step on from where it stopped, or run "
+                   "it in the background again.", icon=":material/warning:")
+    try:
+        held = get_loop(run)
+    except OPEN_ERRORS as e:
+        st.error(f"This run cannot be opened: {e}", icon=":material/error:")
+        return
+    if st.session_state.get("rv_step_error"):
+        st.error(st.session_state.pop("rv_step_error"), icon=":material/error:")
+    loop = held.loop
+    nxt = loop.next_step
+    phase = loop.state.phase
+    it = loop.iteration
+    done = DONE_BY_PHASE.get(phase, 0)
+    if phase == "scored":
+        st.markdown(f"**Iteration {it} done** — next: **Learn** starts iteration {it + 1} "
+                    f"({loop.completed_iterations()} of {loop.config.iterations} planned "
+                    f"complete)")
+    elif nxt == "seed":
+        st.markdown("**Not seeded yet** — next: **Seed** fills the seed pool once")
+    else:
+        st.markdown(f"**Iteration {it}** — next: **{LABELS[nxt]}** "
+                    f"({loop.completed_iterations()} of {loop.config.iterations} planned "
+                    f"complete)")
+    row = st.container(horizontal=True, gap="small")
+    for i, (name, label, icon) in enumerate(STEPS):
+        finished = loop.is_seeded() if name == "seed" else (nxt != "seed" and i <= done)
+        row.button(label, key=f"rv_step_{name}", type="primary" if name == nxt else "secondary",
+                   icon=":material/check_circle:" if finished and name != nxt else icon,
+                   disabled=name != nxt, on_click=request_step,
+                   args=(key, name))
+
+    # what happened: the current iteration's finished phases, the newest first
+    shown = [name for i, (name, _, _) in enumerate(STEPS[1:], 1) if i <= done]
+    if st.session_state.get("rv_last") == "seed" or (loop.is_seeded() and not shown):
+        with st.container(border=True):
+            st.subheader("Seed", anchor=False)
+            show_seed(loop)
+    for name in reversed(shown):
+        with st.container(border=True):
+            st.subheader(f"{LABELS[name]} — iteration {it}", anchor=False)
+            VIEWS[name](loop, it)
+
+
+# ------------------------------------------------------------------ background
+
+def start_clicked(run: Path, completed: int) -> None:
+    n = int(st.session_state.get("rv_bg_n") or 1)
+    drop_loop(run)
+    try:
+        pid = start_background(run, completed + n)
+        st.session_state["rv_bg_msg"] = ("success", f"Started: {n} meta-iteration(s) in "
+                                                    f"process {pid}.")
+    except (BackgroundError, ConfigError, OSError) as e:
+        st.session_state["rv_bg_msg"] = ("error", str(e))
+
+
+def stop_clicked(run: Path) -> None:
+    try:
+        asked = request_stop(run)
+    except (BackgroundError, ConfigError) as e:
+        st.session_state["rv_bg_msg"] = ("error", str(e))
+        return
+    st.session_state["rv_bg_msg"] = (
+        ("info", "Stop requested: the run stops after its current step.") if asked
+        else ("info", "No background process is running on this run."))
+
+
+def metrics_frame(run: Path) -> pd.DataFrame:
+    rows = iteration_rows(run)
+    cols = {"iteration": "iteration", "policy_only_solved": "policy-only",
+            "cumulative_solved": "cumulative", "demo_consistent": "demo-consistent",
+            "oracle": "oracle", "sampled": "sampled", "valid": "valid", "stored": "stored",
+            "buffer_seed": "seed pool", "buffer_policy": "policy pool"}
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return pd.DataFrame(columns=[*cols.values(), "seconds"])
+    secs = frame[[c for c in frame.columns if c.endswith("_seconds")]].sum(axis=1)
+    frame = frame.reindex(columns=list(cols)).rename(columns=cols)
+    frame["seconds"] = secs.round(2)
+    return frame
+
+
+def live_view(run: Path) -> None:
+    """The run's progress; re-run every 2 s (as a fragment) while a process is alive."""
+    state = run_state(run)
+    flag = f"rv_alive_{run.name}"
+    if st.session_state.get(flag) and not state["alive"]:
+        st.session_state[flag] = False
+        st.rerun()  # the process ended: redraw the whole page (stepping comes back)
+    st.session_state[flag] = state["alive"]
+    planned = max(state["planned"] or 1, 1)
+    label = STATUS_TEXT.get(state["status"], state["status"])
+    if state["alive"] and state["stop_requested"]:
+        label = "stopping after the current step"
+    where = (f" · iteration {state['iteration']}, phase {state['phase']}"
+             if state["iteration"] else "")
+    st.progress(min(1.0, state["completed"] / planned),
+                text=f"{state['completed']} of {state['planned']} meta-iterations · "
+                     f"{label}{where}")
+    if state["status"] == "interrupted":
+        st.warning(state["message"].capitalize() + " — run it again in the background or "
+                   "step through it.", icon=":material/warning:")
+    elif state["status"] == "failed":
+        st.error(state["message"].capitalize(), icon=":material/error:")
+    frame = metrics_frame(run)
+    if not frame.empty:
+        st.dataframe(frame.iloc[::-1], hide_index=True, width="stretch", height=250)
+        st.caption("Newest meta-iteration first; solve counts are numbers of tasks.")
+    else:
+        st.caption("No meta-iteration finished yet.")
+    tail = log_tail(RunDir(run), 12)
+    if tail:
+        with st.expander("run.log (last lines)", icon=":material/description:"):
+            st.code("\n".join(tail), language=None)
+
+
+def background_panel(run: Path, state: dict[str, Any]) -> None:
+    alive = state["alive"]
+    c = st.columns([1, 1.3, 0.8, 1.6], vertical_alignment="bottom")
+    remaining = max(1, (state["planned"] or 1) - state["completed"])
+    c[0].number_input("Meta-iterations to run", min_value=1, value=remaining, step=1,
+                      key="rv_bg_n", disabled=alive,
+                      help="Run this many more meta-iterations in a separate process; it "
+                           "goes on when the tab is closed")
+    c[1].button("Run in the background", icon=":material/rocket_launch:", type="primary",
+                key="rv_bg_start", disabled=alive, on_click=start_clicked,
+                args=(run, state["completed"]), width="stretch")
+    c[2].button("Stop", icon=":material/stop_circle:", key="rv_bg_stop",
+                disabled=not alive or state["stop_requested"], on_click=stop_clicked,
+                args=(run,), width="stretch", help="Stops cleanly between two steps; "
+                "resume any time")
+    msg = st.session_state.pop("rv_bg_msg", None)
+    if msg:
+        getattr(st, msg[0])(msg[1], icon={"success": ":material/check_circle:",
+                                          "error": ":material/error:",
+                                          "info": ":material/info:"}[msg[0]])
+    st.fragment(live_view, run_every=2 if alive else None)(run)
+
+
+def runs_table() -> None:
+    """The listing; re-drawn every 2 s (as a fragment) while some run has a process."""
+    st.dataframe(pd.DataFrame(run_rows()), hide_index=True, width="stretch")
+
+
+# ------------------------------------------------------------------ the page
+
+st.title("Run")
+st.caption("Create a run, then step through a meta-iteration phase by phase — or let it "
+           "run in a background process that survives a closed tab. The same runs are "
+           "driven from a terminal with `python -m codeit_core run`.")
+
+take_pending_step()
+if st.session_state.get("nr_created"):
+    st.success(st.session_state.pop("nr_created"), icon=":material/check_circle:")
+rows = run_rows()
+with st.expander("New run", icon=":material/add_circle:",
+                 expanded=not rows or bool(st.session_state.get("nr_error"))):
+    new_run_form()
+
+st.subheader("Runs", anchor=False)
+if rows:
+    any_running = any(r.get("status") in ("running", "starting") for r in rows)
+    st.fragment(runs_table, run_every=2 if any_running else None)()
+
+run = pick_run("rv_run", "Open run") if rows else None
+if not rows:
+    st.caption(f"No run yet in `{runs_dir()}`: create one above.")
+if run is not None:
+    config = config_or_none(run)
+    if config is None:
+        st.error(f"Run {run.name!r} has no readable config.json: "
+                 f"{core_runs.RunDir(run).config_path}", icon=":material/error:")
+        st.stop()
+    try:
+        state = run_state(run)
+    except Exception as e:
+        st.error(f"Run {run.name!r} cannot be read: {e}", icon=":material/error:")
+        st.stop()
+    st.caption(f"{DATASET_TITLES.get(config.dataset, config.dataset)} · tasks: "
+               f"{config.tasks or 'all'} · {config.policy} policy · "
+               f"{config.samples_per_task} samples per task · learn size {config.learn_size}"
+               + (f" · ablation {config.ablation}: {ABLATIONS[config.ablation]}"
+                  if config.ablation else "") + f" · `{run}`")
+    steps_tab, background_tab = st.tabs(["Step by step", "In the background"])
+    with steps_tab:
+        step_panel(run, state)
+    with background_tab:
+        background_panel(run, state)

@@ -1,0 +1,140 @@
+"""The Run and Metrics pages in a real browser: create a run on ARC-AGI-1 evaluation tasks
+with the form, step one meta-iteration phase by phase, see its solve-rate chart; run more
+iterations in the background and stop them."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+RUN_NAME = "browser-eval"
+STEP_VIEWS = (("seed", "Seed"), ("learn", "Learn — iteration 1"),
+              ("sample", "Sample — iteration 1"),
+              ("execute", "Execute & relabel — iteration 1"),
+              ("store", "Store — iteration 1"), ("score", "Score — iteration 1"))
+LOADED_IMAGES = """() => Array.from(document.querySelectorAll('[data-testid="stMain"] img'))
+                     .filter(i => i.complete && i.naturalWidth > 0).length"""
+CHART_POINTS = """() => {
+  const plot = document.querySelector('.st-key-mx_solve_chart .js-plotly-plot');
+  return plot ? plot.querySelectorAll('.scatterlayer .point').length : 0; }"""
+
+
+def open_page(page, app_url: str, path: str) -> None:
+    """Load the app, then the page (a fresh session opening a page other than the default
+    first shows Streamlit's "Page not found" dialog over it, streamlit#9992)."""
+    page.goto(app_url)
+    page.get_by_text("CodeIt Dashboard").first.wait_for(timeout=30_000)
+    page.goto(f"{app_url}/{path}")
+
+
+def widget(page, key: str):
+    return page.locator(f".st-key-{key}")
+
+
+def button_of(page, key: str):
+    return page.locator(f'.st-key-{key} [data-testid^="stBaseButton"]:visible')
+
+
+def wait_enabled(page, key: str, timeout: float = 60_000) -> None:
+    selector = f'.st-key-{key} [data-testid^="stBaseButton"]'
+    page.wait_for_function("s => { const b = document.querySelector(s); "
+                           "return b && !b.disabled; }", arg=selector, timeout=timeout)
+
+
+def fill_number(page, key: str, value: int) -> None:
+    box = widget(page, key).locator("input")
+    box.fill(str(value))
+
+
+def test_create_step_and_chart_a_run(page, app_url, runs_dir, screenshot):
+    open_page(page, app_url, "run")
+    page.get_by_role("heading", name="Run", exact=True).wait_for(timeout=30_000)
+    widget(page, "nr_dataset").locator("input").wait_for(timeout=30_000)  # widgets load lazily
+    widget(page, "nr_name").locator("input").fill(RUN_NAME)
+    dataset = widget(page, "nr_dataset").locator("input")
+    dataset.fill("ARC-AGI-1 evaluation")
+    dataset.press("Enter")
+    expect(dataset).to_have_value("ARC-AGI-1 evaluation (arc1-eval)")
+    widget(page, "nr_tasks").locator("input").fill("3")
+    fill_number(page, "nr_samples_per_task", 4)
+    fill_number(page, "nr_learn_size", 50)
+    fill_number(page, "nr_seed_mutants", 20)
+    fill_number(page, "nr_iterations", 3)
+    screenshot("run_new_form")
+    page.locator('[data-testid="stFormSubmitButton"] button').click()
+    page.get_by_text(f"Created run '{RUN_NAME}': 3 task(s) of arc1-eval").wait_for(
+        timeout=30_000)
+    assert (runs_dir / RUN_NAME / "config.json").is_file()
+
+    for key, heading in STEP_VIEWS:
+        button = button_of(page, f"rv_step_{key}")
+        button.wait_for(timeout=30_000)
+        wait_enabled(page, f"rv_step_{key}")
+        button.click()
+        page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=60_000)
+        if key == "execute":
+            page.mouse.wheel(0, 20_000)
+            page.wait_for_function(f"() => ({LOADED_IMAGES})() >= 6", timeout=30_000)
+            page.mouse.wheel(0, -20_000)
+            captions = page.locator('[data-testid="stImageCaption"]').all_inner_texts()
+            assert any(c.startswith("predicted") for c in captions), captions
+            page.set_viewport_size({"width": 1400, "height": 2600})  # the whole view
+            page.wait_for_timeout(500)
+            screenshot("run_step_execute")
+            page.set_viewport_size({"width": 1400, "height": 1600})
+    page.get_by_text("oracle solved").wait_for()
+    page.get_by_text("Iteration 1 done").wait_for()
+    screenshot("run_step_score")
+
+    open_page(page, app_url, f"metrics?run={RUN_NAME}")
+    page.get_by_role("heading", name="Metrics", exact=True).wait_for(timeout=30_000)
+    page.wait_for_function(f"() => ({CHART_POINTS})() >= 1", timeout=30_000)
+    assert page.evaluate(CHART_POINTS) >= 4  # four measures at iteration 1
+    page.get_by_text("full set only").wait_for()
+    widget(page, "mx_csv").wait_for()
+    page.set_viewport_size({"width": 1400, "height": 2400})
+    page.wait_for_timeout(800)
+    screenshot("metrics_one_run")
+
+
+def test_background_run_and_stop(page, app_url, runs_dir, screenshot):
+    from codeit_core.background import request_stop, wait_until_done
+    from codeit_core.runs import RunConfig, RunDir
+
+    name = "browser-background"
+    run = RunDir(runs_dir / name)
+    run.create(RunConfig(dataset="arc1-eval", tasks="3", samples_per_task=4, learn_size=50,
+                         seed_mutants=20, workers=2, iterations=2))
+    try:
+        open_page(page, app_url, f"run?run={name}")
+        page.get_by_role("tab", name="In the background").click()
+        fill_number(page, "rv_bg_n", 400)
+        page.keyboard.press("Tab")
+        button_of(page, "rv_bg_start").click()
+        page.get_by_text("Started: 400 meta-iteration(s)").wait_for(timeout=30_000)
+        # live numbers arrive while it runs (the fragment polls every 2 s)
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('[data-testid="stProgress"]')]
+                     .some(p => /[1-9]\\d* of 400 meta-iterations/.test(p.innerText))""",
+            timeout=60_000)
+        screenshot("run_background_live")
+        button_of(page, "rv_bg_stop").click()
+        state = wait_until_done(run, timeout=60)
+        assert state["status"] == "stopped" and 1 <= state["completed"] < 400
+        # the page notices by itself: the progress says stopped, stepping comes back
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('[data-testid="stProgress"]')]
+                     .some(p => /of 400 meta-iterations · stopped/.test(p.innerText))""",
+            timeout=30_000)
+        wait_enabled(page, "rv_bg_start")
+        screenshot("run_background_stopped")
+        page.get_by_role("tab", name="Step by step").click()
+        page.wait_for_function(  # the next step (whichever it is) can be taken again
+            """() => [...document.querySelectorAll('[class*="st-key-rv_step_"] button')]
+                     .some(b => !b.disabled)""", timeout=30_000)
+        screenshot("run_background_then_step")
+    finally:
+        request_stop(run)
+        wait_until_done(run, timeout=60)

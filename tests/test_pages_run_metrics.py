@@ -1,0 +1,221 @@
+"""The Run and Metrics pages through Streamlit's AppTest: create a run with the form, step
+a whole meta-iteration phase by phase and see each phase's view; invalid settings are
+named; the Metrics page charts a finished run and offers its numbers as CSV."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from codeit_core.loop import CodeItLoop
+from codeit_core.runs import RunConfig, RunDir
+from helpers import ROOT
+
+APP = str(ROOT / "app.py")
+PHASE_TITLES = {"learn": "Learn — iteration 1", "sample": "Sample — iteration 1",
+                "execute": "Execute & relabel — iteration 1", "store": "Store — iteration 1",
+                "score": "Score — iteration 1"}
+
+
+def no_failure(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def open_page(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page(page).run()
+    no_failure(at)
+    return at
+
+
+def values(array) -> list:
+    """A plotly JSON array: a plain list, or a typed array {"dtype", "bdata"} (base64)."""
+    if isinstance(array, dict):
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
+    return list(array or [])
+
+
+def subheaders(at: AppTest) -> list[str]:
+    return [s.value for s in at.subheader]
+
+
+def fill_tiny(at: AppTest, name: str, dataset: str = "arc1-train") -> None:
+    at.text_input(key="nr_name").input(name)
+    at.selectbox(key="nr_dataset").select(dataset)
+    at.text_input(key="nr_tasks").input("3")
+    at.number_input(key="nr_samples_per_task").set_value(4)
+    at.number_input(key="nr_learn_size").set_value(50)
+    at.number_input(key="nr_seed_mutants").set_value(20)
+    at.number_input(key="nr_workers").set_value(2)
+    at.number_input(key="nr_iterations").set_value(2)
+
+
+def submit(at: AppTest) -> None:
+    at.button(key="FormSubmitter:new_run-Create run").click().run()
+    no_failure(at)
+
+
+@pytest.fixture
+def runs_root(tmp_path, monkeypatch):
+    root = tmp_path / "runs"
+    monkeypatch.setenv("CODEIT_RUNS_DIR", str(root))
+    yield root
+    st.cache_resource.clear()  # close the loops the Run page holds (and their executors)
+
+
+def test_no_runs_opens_the_form(runs_root):
+    at = open_page("pages/run.py")
+    assert at.expander[0].proto.expanded
+    assert any("No run yet" in c.value for c in at.caption)
+
+
+def test_create_a_run_and_step_one_meta_iteration(runs_root):
+    at = open_page("pages/run.py")
+    fill_tiny(at, "tiny")
+    submit(at)
+    assert any("Created run 'tiny'" in s.value for s in at.success)
+    config = json.loads((runs_root / "tiny" / "config.json").read_text())
+    assert config["tasks"] == "3" and config["samples_per_task"] == 4
+    assert config["learn_size"] == 50 and config["seed_mutants"] == 20
+    assert at.selectbox(key="rv_run").value == "tiny"
+    listing = at.dataframe[0].value
+    assert list(listing["name"]) == ["tiny"] and listing["status"][0] == "new"
+    assert listing["iterations"][0] == "0 / 2"
+
+    # only the next step can be taken, and it is highlighted
+    assert at.button(key="rv_step_seed").proto.type == "primary"
+    assert all(at.button(key=f"rv_step_{n}").disabled
+               for n in ("learn", "sample", "execute", "store", "score"))
+    at.button(key="rv_step_seed").click().run()
+    no_failure(at)
+    assert "Seed" in subheaders(at)
+    assert any(m.label == "seed experiences" and int(m.value) > 200 for m in at.metric)
+    for step in ("learn", "sample", "execute", "store", "score"):
+        button = at.button(key=f"rv_step_{step}")
+        assert button.proto.type == "primary" and not button.disabled, step
+        button.click().run()
+        no_failure(at)
+        shown = [s for s in subheaders(at) if s != "Runs"]
+        assert shown[0] == PHASE_TITLES[step], shown  # the newest view on top
+        assert set(shown) == {PHASE_TITLES[s] for s in list(PHASE_TITLES)[
+            :list(PHASE_TITLES).index(step) + 1]}
+        assert not at.error, [e.value for e in at.error]
+
+    labels = {m.label: m.value for m in at.metric}
+    # learn: training set and pool mix
+    assert int(labels["training set"]) > 0 and labels["pool mix asked for"] == "90% : 10%"
+    # sample: programs per task
+    assert int(labels["programs sampled"]) == 3 * 4
+    # execute & relabel: a chosen task's programs with their outputs next to the targets
+    assert at.selectbox(key="rv_exec_task").value in {"007bbfb7", "00d62c1b", "017c7c7b"}
+    captions = [i.caption for img in at.main.image for i in img.proto.imgs]
+    assert any(c.startswith("predicted") for c in captions), captions
+    frames = [d.value for d in at.dataframe]
+    fates = {f for d in frames if "experience" in d for f in d["experience"]}
+    assert any(f.startswith(("stored", "not relabeled")) for f in fates), fates
+    # store: how many, with priorities
+    assert int(labels["stored"]) >= 0 and int(labels["policy pool"]) == int(labels["stored"])
+    # score: the four solve counts out of 3 tasks
+    for name in ("policy-only solved", "cumulative solved", "demo-consistent solved",
+                 "oracle solved"):
+        assert labels[name].endswith("/ 3"), labels
+    assert at.button(key="rv_step_learn").proto.type == "primary"  # the next iteration
+    with CodeItLoop.open(RunDir(runs_root / "tiny")) as loop:
+        assert loop.completed_iterations() == 1
+    listing = at.dataframe[0].value
+    assert listing["iterations"][0] == "1 / 2" and listing["status"][0] == "stepped by hand"
+
+
+@pytest.mark.parametrize("key, value, field", [
+    ("nr_temperature", 0.0, "temperature"),
+    ("nr_samples_per_task", 0, "samples_per_task"),
+    ("nr_priority_shortness", -1.0, "priority_*"),
+    ("nr_alpha", -0.5, "alpha"),
+])
+def test_an_invalid_setting_names_its_field(runs_root, key, value, field):
+    at = open_page("pages/run.py")
+    fill_tiny(at, "bad")
+    at.number_input(key=key).set_value(value)
+    submit(at)
+    errors = " ".join(e.value for e in at.error)
+    assert f"'{field}'" in errors and "Not created" in errors, errors
+    assert not (runs_root / "bad").exists()
+
+
+def test_an_unknown_task_or_bad_name_is_named(runs_root):
+    at = open_page("pages/run.py")
+    fill_tiny(at, "bad")
+    at.text_input(key="nr_tasks").input("007bbfb7,nope1234")
+    submit(at)
+    errors = " ".join(e.value for e in at.error)
+    assert "'tasks'" in errors and "nope1234" in errors, errors
+    fill_tiny(at, "no spaces please")
+    submit(at)
+    assert "run name" in " ".join(e.value for e in at.error)
+    assert not runs_root.exists() or not any(runs_root.iterdir())
+
+
+@pytest.fixture
+def finished_run(runs_root):
+    run = RunDir(runs_root / "done")
+    config = RunConfig(dataset="arc1-eval", tasks="3", samples_per_task=4, learn_size=50,
+                       seed_mutants=20, workers=2, iterations=2)
+    with CodeItLoop.create(run, config) as loop:
+        loop.run_iterations(2)
+    return run
+
+
+def test_metrics_page_charts_a_finished_run_and_offers_csv(finished_run):
+    at = open_page("pages/metrics.py")
+    assert at.multiselect(key="mx_runs").value == ["done"]
+    charts = at.get("plotly_chart")
+    assert len(charts) >= 2
+    figure = json.loads(charts[0].proto.spec)
+    points = [y for trace in figure["data"] for y in values(trace.get("y"))]
+    assert len(points) >= 1 and all(y >= 0 for y in points)
+    assert {x for t in figure["data"] for x in values(t.get("x"))} == {1, 2}
+    assert "Solve rate" in figure["layout"]["title"]["text"]
+    assert json.loads(charts[0].proto.config)["toImageButtonOptions"]["format"] == "png"
+    # a subset of the evaluation set: no reference lines, and the page says why
+    assert not figure["layout"].get("shapes")
+    assert any("full set only" in c.value for c in at.caption)
+    downloads = at.get("download_button")
+    assert downloads and "Download CSV" in downloads[0].proto.label
+    table = at.dataframe[-1].value
+    assert list(table["iteration"]) == [1, 2] and "cumulative_solved" in table
+
+
+def test_metrics_page_without_runs(runs_root):
+    at = open_page("pages/metrics.py")
+    assert any("No runs yet" in i.value for i in at.info)
+
+
+def test_reference_lines_only_for_the_full_evaluation_set(runs_root):
+    """The paper's 59/400 and 49/400 are drawn for a run on all 400 arc1-eval tasks."""
+    run = RunDir(runs_root / "full-eval")
+    run.create(RunConfig(dataset="arc1-eval", iterations=2))
+    conn = run.connect()
+    for it, (cum, pol) in enumerate([(3, 2), (7, 4)], 1):
+        conn.execute("INSERT INTO iterations (iteration, phase, started, finished, metrics) "
+                     "VALUES (?, 'scored', 0, 1, ?)", (it, json.dumps({
+                         "cumulative_solved": cum, "policy_only_solved": pol,
+                         "demo_consistent": cum + 1, "oracle": cum + 2, "n_tasks": 400,
+                         "buffer_seed": 300, "buffer_policy": 10 * it})))
+    conn.close()
+    at = open_page("pages/metrics.py")
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    lines = sorted(s["y0"] for s in figure["layout"]["shapes"])
+    assert lines == [49, 59]
+    at.segmented_control(key="mx_scale").set_value("fraction solved").run()
+    no_failure(at)
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert sorted(s["y0"] for s in figure["layout"]["shapes"]) == [49 / 400, 59 / 400]
+    ys = [y for t in figure["data"] for y in values(t["y"])]
+    assert max(ys) == pytest.approx(9 / 400)
+    assert any("Reference lines" in c.value for c in at.caption)
