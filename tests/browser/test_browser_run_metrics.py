@@ -51,6 +51,10 @@ def fill_number(page, key: str, value: int) -> None:
 def test_create_step_and_chart_a_run(page, app_url, runs_dir, screenshot):
     open_page(page, app_url, "run")
     page.get_by_role("heading", name="Run", exact=True).wait_for(timeout=30_000)
+    # the "New run" expander starts closed once other runs exist (other tests make some)
+    page.locator('[data-testid="stExpander"] summary', has_text="New run").wait_for()
+    if not widget(page, "nr_name").locator("input").is_visible():
+        page.locator('[data-testid="stExpander"] summary', has_text="New run").click()
     widget(page, "nr_dataset").locator("input").wait_for(timeout=30_000)  # widgets load lazily
     widget(page, "nr_name").locator("input").fill(RUN_NAME)
     dataset = widget(page, "nr_dataset").locator("input")
