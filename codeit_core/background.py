@@ -121,9 +121,11 @@ def _wait_in_background(proc: subprocess.Popen) -> None:
     _children.pop(proc.pid, None)
 
 
-def start_background(run_dir: str | Path | RunDir, iterations: int | None = None) -> int:
+def start_background(run_dir: str | Path | RunDir, iterations: int | None = None,
+                     trace: str | None = None) -> int:
     """Continue a run in a detached process until it has `iterations` meta-iterations
-    in total (None: the number in its config); return the process id.
+    in total (None: the number in its config); return the process id. With `trace` (an
+    OTLP/HTTP endpoint, e.g. a local Phoenix's), the process sends its spans there.
 
     Refuses (BackgroundError) when the run already has a live process or is not a run.
     Waits until the process has recorded itself as running (a second or two), so a stop
@@ -149,6 +151,8 @@ def start_background(run_dir: str | Path | RunDir, iterations: int | None = None
                str(run.path.resolve()), "--resume"]
         if iterations is not None:
             cmd += ["--iterations", str(iterations)]
+        if trace:
+            cmd += ["--trace", trace]
         env = {**os.environ, "PYTHONUNBUFFERED": "1",
                "PYTHONPATH": os.pathsep.join(
                    p for p in (str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")) if p)}

@@ -310,6 +310,11 @@ class CodeItLoop:
                                   for tid in self.tasks_by_id}
             self.state.phase = "sampled"
             self.state.metrics["sample_seconds"] = round(time.perf_counter() - t, 3)
+            # a policy's own counters (e.g. the LLM's unparsable answers), numbers only
+            stats = getattr(self.policy, "sample_stats", None) or {}
+            self.state.metrics["policy_sample_stats"] = {
+                k: v for k, v in stats.items()
+                if isinstance(v, (int, float)) and not isinstance(v, bool)}
             self.progress("sample", len(self.tasks), len(self.tasks))
             s.set(iteration=it, tasks=len(self.tasks),
                   samples_per_task=self.config.samples_per_task, sampled=self.state.n_sampled,
@@ -354,6 +359,8 @@ class CodeItLoop:
                                 valid=sum(s.valid for s in records),
                                 solved_a_demo=sum(s.demo_accuracy > 0 for s in records),
                                 sample_seconds=self.state.metrics.get("sample_seconds"),
+                                policy_sample_stats=self.state.metrics.get(
+                                    "policy_sample_stats", {}),
                                 execute_seconds=round(time.perf_counter() - t, 3))
             self.state.records = records
             sp.set(iteration=it, tasks=len(self.state.sampled), programs=len(records),

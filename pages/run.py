@@ -621,13 +621,23 @@ def step_panel(run: Path, state: dict[str, Any]) -> None:
 
 # ------------------------------------------------------------------ background
 
+def traces_endpoint() -> str | None:
+    """The local Phoenix's OTLP endpoint when one runs (see the Traces page), else None."""
+    from codeit_core import phoenix_server
+
+    state = phoenix_server.status()
+    return state.handle.otlp_endpoint if state.state == "running" and state.handle else None
+
+
 def start_clicked(run: Path, completed: int) -> None:
     n = int(st.session_state.get("rv_bg_n") or 1)
     drop_loop(run)
     try:
-        pid = start_background(run, completed + n)
+        trace = traces_endpoint()
+        pid = start_background(run, completed + n, trace=trace)
         st.session_state["rv_bg_msg"] = ("success", f"Started: {n} meta-iteration(s) in "
-                                                    f"process {pid}.")
+                                                    f"process {pid}" +
+                                         (f", traced to {trace}." if trace else "."))
     except (BackgroundError, ConfigError, OSError) as e:
         st.session_state["rv_bg_msg"] = ("error", str(e))
 

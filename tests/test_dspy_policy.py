@@ -275,6 +275,8 @@ def test_one_loop_iteration_with_the_dspy_policy_solves_a_task(tmp_path):
         loop.policy.lm = lm  # the scripted engine instead of the network
         metrics = loop.run_iteration()
         assert metrics["policy_only_solved"] >= 1
+        # the policy's own counters reach the iteration's metrics
+        assert metrics["policy_sample_stats"]["calls"] >= 1
         solved = loop.conn.execute(
             "SELECT COUNT(*) FROM samples WHERE task_id = '3c9b0459' AND test_correct = 1"
         ).fetchone()[0]
