@@ -241,7 +241,7 @@ class _Chunk:
 
 
 class _Worker:
-    __slots__ = ("process", "conn", "progress", "chunk", "sent_at")
+    __slots__ = ("process", "conn", "progress", "chunk", "sent_at", "seen_seq", "seen_at")
 
     def __init__(self, process: Any, conn: Any, progress: Any) -> None:
         self.process = process
@@ -249,6 +249,10 @@ class _Worker:
         self.progress = progress
         self.chunk: _Chunk | None = None
         self.sent_at = 0.0
+        # the last execution counter seen, and when: a busy worker whose counter stops
+        # moving between executions (frozen, or stuck before its first one) is stalled
+        self.seen_seq = 0.0
+        self.seen_at = 0.0
 
 
 _START_LOCK = threading.Lock()
@@ -505,6 +509,7 @@ class Executor:
         last_report = time.monotonic()
         poll = min(0.05, max(0.005, self.grace / 4))
         limit = self.timeout + self.grace
+        stall_limit = max(2.0, 2 * limit)  # generous: a loaded machine delays scheduling
         try:
             while pending or busy:
                 # Hand chunks to idle workers, starting replacements for dead ones.
@@ -526,7 +531,8 @@ class Executor:
                         unblamed_deaths += 1
                         continue
                     w.chunk = chunk
-                    w.sent_at = time.monotonic()
+                    w.sent_at = w.seen_at = time.monotonic()
+                    w.seen_seq = w.progress[_SEQ]
                     busy += 1
                 if unblamed_deaths > 5 * self.n_workers + 5:
                     raise ExecutorError("worker processes keep dying before running any "
@@ -566,10 +572,23 @@ class Executor:
                         continue
                     # Watchdog: an execution that ignores its in-worker timeout.
                     if w.chunk is not None:
+                        now = time.monotonic()
                         started = w.progress[_START]
-                        if started and time.monotonic() - started > limit:
+                        if started and now - started > limit:
                             busy -= 1
                             self._on_death(i, pending, deliver, killed=True)
+                        elif not started:
+                            # Between executions: a worker that makes no progress at all
+                            # (frozen before its first program, or while replying) is
+                            # replaced and its chunk re-run; no program is to blame.
+                            if w.progress[_SEQ] != w.seen_seq:
+                                w.seen_seq, w.seen_at = w.progress[_SEQ], now
+                            elif now - w.seen_at > stall_limit:
+                                busy -= 1
+                                w.process.kill()
+                                w.process.join(1.0)
+                                self._on_death(i, pending, deliver, killed=False)
+                                unblamed_deaths += 1
 
                 if progress is not None and time.monotonic() - last_report > 0.1:
                     last_report = time.monotonic()

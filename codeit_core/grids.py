@@ -58,10 +58,14 @@ def grid_problem(value: Any) -> str | None:
             return f"row {r} has {len(row)} cells, row 0 has {width}"
         for c, cell in enumerate(row):
             if isinstance(cell, bool) or not isinstance(cell, int):
-                return f"row {r} cell {c} is {cell!r}, expected an integer colour 0..9"
+                return f"row {r} cell {c} is {_short(repr(cell))}, expected an integer colour 0..9"
             if not 0 <= cell < NUM_COLOURS:
-                return f"row {r} cell {c} is {cell}, expected a colour 0..9"
+                return f"row {r} cell {c} is {_short(str(cell))}, expected a colour 0..9"
     return None
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def is_grid(value: Any) -> bool:

@@ -96,9 +96,15 @@ DATASET_TITLES: dict[str, str] = {
 # ---------------------------------------------------------------- validation / parsing
 
 
+def short(text: str, limit: int = 80) -> str:
+    """`text` cut to `limit` characters, so an error about a huge value stays readable."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def task_from_json(record: Any, task_id: str, source: str = "") -> Task:
     """Build a validated Task from one task's JSON record; raise TaskFormatError if malformed."""
-    where = f"{source}: task {task_id!r}" if source else f"task {task_id!r}"
+    where = f"task {short(repr(task_id))}"
+    where = f"{source}: {where}" if source else where
     if not isinstance(record, Mapping):
         raise TaskFormatError(f"{where}: expected an object with 'train' and 'test', "
                               f"got {type(record).__name__}")
@@ -146,10 +152,13 @@ def tasks_from_json_text(text: str | bytes, name: str) -> list[Task]:
     """Parse one JSON document (a single task or a {task_id: task} mapping) named `name`."""
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        detail = f"line {e.lineno} column {e.colno}: {e.msg}" if isinstance(
-            e, json.JSONDecodeError) else str(e)
-        raise TaskFormatError(f"{name}: not valid JSON ({detail})") from None
+    except json.JSONDecodeError as e:
+        raise TaskFormatError(f"{name}: not valid JSON (line {e.lineno} column {e.colno}: "
+                              f"{e.msg})") from None
+    except RecursionError:
+        raise TaskFormatError(f"{name}: not valid ARC JSON (nested too deeply)") from None
+    except ValueError as e:  # bad text encoding, or an integer of thousands of digits
+        raise TaskFormatError(f"{name}: not valid JSON ({short(str(e))})") from None
     stem = Path(name).stem or name
     if is_single_task(data):
         return [task_from_json(data, stem, name)]

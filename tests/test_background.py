@@ -39,6 +39,14 @@ def test_a_new_run_is_new(tmp_path):
     assert state["completed"] == 0 and state["planned"] == 2
 
 
+def wait_gone(pid: int, timeout: float = 30) -> bool:
+    """True once the process has exited (its status is written just before it exits)."""
+    deadline = time.monotonic() + timeout
+    while is_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not is_alive(pid)
+
+
 def test_background_run_goes_running_then_finished(tmp_path):
     run = make_run(tmp_path)
     pid = start_background(run, 2)
@@ -50,7 +58,7 @@ def test_background_run_goes_running_then_finished(tmp_path):
     assert "running" in seen or state["completed"] == 2
     assert state["status"] == "finished", run.log_path.read_text()
     assert state["completed"] == 2 and state["planned"] == 2
-    assert not state["alive"] and not is_alive(pid)
+    assert wait_gone(pid)
     rows = iteration_rows(run)
     assert [r["iteration"] for r in rows] == [1, 2]
     assert {"policy_only_solved", "cumulative_solved", "demo_consistent", "oracle",
@@ -74,7 +82,7 @@ def test_stop_request_ends_the_run_between_steps_and_a_second_start_is_refused(t
         time.sleep(0.05)
     assert request_stop(run) is True
     state = wait_until_done(run, timeout=60)
-    assert not is_alive(pid)
+    assert wait_gone(pid)
     assert state["status"] == "stopped", run.log_path.read_text()
     assert 1 <= state["completed"] < 400
     assert not state["stop_requested"]  # cleared when the process ended
