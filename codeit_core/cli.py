@@ -5,6 +5,9 @@
                                     run a DSL program on a task, pair by pair
   solutions --verify                check every reference program on its training task
   run --run-dir DIR ...             CodeIt meta-iterations, resumable (see cli_run.py)
+  bench --protocol {smoke,standard} --json OUT
+                                    the default policy on ARC-AGI-1 evaluation, with a
+                                    learning-off control (see bench.py)
 """
 
 from __future__ import annotations
@@ -54,10 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verify", action="store_true",
                    help="run every program on its task; exit 1 if one fails")
     p.set_defaults(func=cmd_solutions)
-    from codeit_core import cli_exec, cli_run
+    from codeit_core import cli_bench, cli_exec, cli_run
 
     cli_exec.add_parser(sub)
     cli_run.add_parser(sub)
+    cli_bench.add_parser(sub)
     return parser
 
 

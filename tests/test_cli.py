@@ -45,3 +45,16 @@ def test_run_with_a_bad_setting_says_which_field(tmp_path):
     result = codeit("run", "--run-dir", str(tmp_path / "r"), "--samples-per-task", "0")
     assert result.returncode == 2
     assert "samples_per_task" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bench_runs_end_to_end_on_a_tiny_budget(tmp_path):
+    out = tmp_path / "bench.json"
+    result = codeit("bench", "--protocol", "smoke", "--policy", "mutation", "--tasks", "3",
+                    "--iterations", "1", "--json", str(out), "--run-dir", str(tmp_path / "runs"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    import json
+
+    report = json.loads(out.read_text())
+    text = json.dumps(report)
+    for key in ("policy_only", "cumulative", "wall"):
+        assert key in text, key

@@ -28,16 +28,22 @@ arguments a parameter ``accepts``, EOP only after a line returning a Grid (or An
 the last allowed line only such primitives. Every sample therefore parses and
 type-checks. The same masks restrict the softmax in training.
 
-Learning. `pretrain` trains a few epochs (time-bounded) on the seed pool; `learn` one
+Learning. `pretrain` trains `epochs_pretrain` epochs on the seed pool (8 epochs of 2,300
+experiences: about 40-50 s on 2 idle cores). `pretrain_seconds` is only a safety cap for a
+badly overloaded machine: when it cuts training short, the result depends on the load
+(the stats say how many epochs ran). `learn` trains one
 teacher-forced epoch on the priority-drawn experiences, each the relabeled task
 (real inputs, realized outputs) with its program as the target. A random colour
 permutation (fixing black) is applied, consistently, to the grids and the program's colour
-arguments when every colour in the program is an explicit colour argument.
+arguments (named colours, and integer literals in Colour parameters), with probability
+`augment`, to programs with no integer literal in a parameter that is neither Colour nor
+Integer (there it might be a colour). It is not re-executed: a primitive that depends on
+colour order can make an augmented example slightly wrong.
 With ``learning=False`` the policy never changes after pretraining (the control).
 
 Options (RunConfig.policy_options): learning, hidden, embed, channels, max_lines,
 max_pairs, epochs_pretrain, pretrain_seconds, lr, lr_pretrain, batch_size, augment,
-threads, init_seed, oversample.
+threads, init_seed, oversample, max_train_lines, learn_seconds (0: no time limit).
 """
 
 from __future__ import annotations
@@ -58,7 +64,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from codeit_core.dsl import CONSTANTS, REGISTRY, DSLError, Const, PrimRef, Ref, canonical, \
-    parse
+    format_program, parse, remove_dead_lines
 from codeit_core.dsl.types import TYPE_NAMES, accepts
 from codeit_core.relabel import Experience
 from codeit_core.tasks import Task
@@ -70,8 +76,6 @@ MAX_VARS = 40                      # the parser's line limit
 INT_RANGE = range(-30, 31)
 COLOUR_NAMES = tuple(n for n, c in CONSTANTS.items() if c.type == "Colour")
 TUPLE_NAMES = tuple(n for n, c in CONSTANTS.items() if c.type == "IntegerTuple")
-LITERAL_TYPES = {"Integer": "Integer", "Colour": "Colour", "Boolean": "Boolean",
-                 "IntegerTuple": "IntegerTuple", "Callable": "Callable"}
 TYPE_ID = {t: i for i, t in enumerate(TYPE_NAMES)}
 RETURNS_GRID = ("Grid", "Any")
 
@@ -125,9 +129,10 @@ class Grammar:
         self.max_lines = max_lines
         V = len(vocab)
         self.prims = [REGISTRY[n] for n in vocab.prims]
-        self.rows: list[torch.Tensor] = []
+        # every mask built so far, one row each, in a buffer grown by doubling
+        self._buf = torch.zeros(256, V, dtype=torch.bool)
+        self._n = 0
         self._keys: dict[Any, int] = {}
-        self._table: torch.Tensor | None = None
         # literal tokens each parameter type accepts
         self.literal_mask: dict[str, torch.Tensor] = {}
         for t in TYPE_NAMES:
@@ -155,16 +160,17 @@ class Grammar:
     def _row(self, key: Any, build) -> int:
         i = self._keys.get(key)
         if i is None:
-            i = len(self.rows)
-            self.rows.append(build())
+            i = self._n
+            if i == self._buf.shape[0]:
+                self._buf = torch.cat([self._buf, torch.zeros_like(self._buf)])
+            self._buf[i] = build()
+            self._n += 1
             self._keys[key] = i
-            self._table = None
         return i
 
     def table(self) -> torch.Tensor:
-        if self._table is None or self._table.shape[0] != len(self.rows):
-            self._table = torch.stack(self.rows) if self.rows else torch.zeros(0, len(self.vocab), dtype=torch.bool)
-        return self._table
+        """All masks built so far: row i is the mask of row id i."""
+        return self._buf[:self._n]
 
     def _func_mask(self, env: frozenset, last: bool) -> torch.Tensor:
         V = len(self.vocab)
@@ -328,7 +334,7 @@ class Grammar:
                 names[line.target] = k
                 for tok in want:
                     slot, row = self.slot(s)
-                    if not bool(self.rows[row][tok]):
+                    if not bool(self._buf[row, tok]):
                         return None
                     tokens.append(tok)
                     slots.append(slot)
@@ -430,8 +436,8 @@ class Net(nn.Module):
         super().__init__()
         c = channels
         self.cnn = nn.Sequential(
-            nn.Conv2d(22, c, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(c, c, 3, padding=1, stride=2), nn.ReLU(),
+            nn.Conv2d(22, c, 2, stride=2), nn.ReLU(),
+            nn.Conv2d(c, c, 3, padding=1), nn.ReLU(),
             nn.Conv2d(c, 2 * c, 3, padding=1, stride=2), nn.ReLU())
         self.pair = nn.Sequential(nn.Linear(4 * c + N_FEATURES, hidden), nn.ReLU(),
                                   nn.Linear(hidden, hidden), nn.ReLU())
@@ -475,8 +481,8 @@ class Net(nn.Module):
 
 
 DEFAULTS: dict[str, Any] = dict(
-    learning=True, embed=96, hidden=192, channels=24, max_lines=12, max_pairs=4,
-    epochs_pretrain=6, pretrain_seconds=90.0, lr=1e-3, lr_pretrain=2e-3, batch_size=64,
+    learning=True, embed=96, hidden=192, channels=32, max_lines=12, max_pairs=4,
+    epochs_pretrain=8, pretrain_seconds=600.0, lr=1e-3, lr_pretrain=2e-3, batch_size=64,
     augment=0.5, threads=2, init_seed=0, oversample=1.5, max_train_lines=24,
     learn_seconds=0.0,
 )
@@ -518,17 +524,19 @@ class NeuralPolicy:
         self.opt = torch.optim.Adam(self.net.parameters(), lr=float(o["lr"]))
         self.updates = 0
         self.pretrained = False
-        self._feat_cache = _LRU(100_000)
-        self._prog_cache = _LRU(50_000)
+        self._feat_cache = _LRU(20_000)   # (input, output) -> arrays and features
+        self._prog_cache = _LRU(50_000)   # program text -> tokens, cleaned text, ...
 
     # ---------------------------------------------------------------- encoding
 
     def _pair(self, a_grid, b_grid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        key = (a_grid, b_grid)
+        # keyed by hashes (keeping no grids alive); a 64-bit collision is harmless here
+        key = (hash(a_grid), hash(b_grid), len(a_grid), len(b_grid))
         hit = self._feat_cache.get(key)
         if hit is None:
             a, b = _arr(a_grid), _arr(b_grid)
-            hit = self._feat_cache.put(key, (a, b, pair_features(a, b)))
+            hit = self._feat_cache.put(key, (a.astype(np.uint8), b.astype(np.uint8),
+                                             pair_features(a, b)))
         return hit
 
     def _batch_pairs(self, pair_lists: Sequence[Sequence[tuple]]):
@@ -542,6 +550,7 @@ class NeuralPolicy:
                 owner.append(t)
         H = max(max(x[0].shape[0], x[1].shape[0]) for x in items)
         W = max(max(x[0].shape[1], x[1].shape[1]) for x in items)
+        H, W = H + H % 2, W + W % 2  # the first convolution takes 2x2 patches
         P = len(items)
         codes = np.full((P, 2, H, W), -1, dtype=np.int64)
         for i, (a, b, _) in enumerate(items):
@@ -577,9 +586,17 @@ class NeuralPolicy:
         return tuple(tuple(cmap[v] for v in row) for row in grid)
 
     def _augmentable(self, text: str) -> bool:
-        """True when every colour in the program is an explicit Colour argument (so that
-        permuting colours consistently keeps the program correct, up to colour-order
-        ties)."""
+        """True when no integer literal goes into a parameter that is neither Colour nor
+        Integer (an untyped one, where it may be a colour): then permuting the grids'
+        colours and the program's colour arguments together keeps the example correct,
+        up to primitives that depend on colour order."""
+        key = ("augmentable", text)
+        if key not in self._prog_cache:
+            self._prog_cache.put(key, self._colour_safe(text))
+        return self._prog_cache[key]
+
+    @staticmethod
+    def _colour_safe(text: str) -> bool:
         try:
             program = parse(text)
         except DSLError:
@@ -654,19 +671,25 @@ class NeuralPolicy:
         order = list(range(len(examples)))
         rng.shuffle(order)
         bs = int(self.options["batch_size"])
+        # batches of similar program lengths (less padding), in random order
+        batches = []
+        for g0 in range(0, len(order), bs * 8):
+            group = sorted(order[g0:g0 + bs * 8], key=lambda i: len(examples[i][1][0]))
+            batches += [group[k:k + bs] for k in range(0, len(group), bs)]
+        rng.shuffle(batches)
         self.net.train()
         total, count = 0.0, 0
-        for start in range(0, len(order), bs):
+        for ids in batches:
             if deadline is not None and time.perf_counter() > deadline:
                 break
-            batch = [examples[i] for i in order[start:start + bs]]
+            batch = [examples[i] for i in ids]
             loss = self._loss(batch)
             self.opt.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(self.net.parameters(), 1.0)
             self.opt.step()
             self.updates += 1
-            total += float(loss) * len(batch)
+            total += loss.item() * len(batch)
             count += len(batch)
         return (total / count if count else float("nan")), count
 
@@ -690,8 +713,8 @@ class NeuralPolicy:
                 losses.append(loss)
             seen += n
         self.pretrained = True
-        return {"loss": round(losses[-1], 4) if losses else float("nan"),
-                "first_loss": round(losses[0], 4) if losses else float("nan"),
+        return {**({"loss": round(losses[-1], 4), "first_loss": round(losses[0], 4)}
+                   if losses else {}),
                 "epochs": float(len(losses)), "examples": float(seen),
                 "seconds": round(time.perf_counter() - started, 2)}
 
@@ -699,14 +722,13 @@ class NeuralPolicy:
         """One teacher-forced epoch (none when learning is switched off)."""
         self._seed_torch(rng)
         started = time.perf_counter()
-        if not self.learning:
-            return {"loss": float("nan"), "examples": 0.0, "updates": float(self.updates),
-                    "seconds": 0.0}
+        if not self.learning:  # the control: no update after pretraining
+            return {"examples": 0.0, "updates": float(self.updates), "seconds": 0.0}
         examples = self._examples(experiences, rng, augment=True)
         limit = float(self.options["learn_seconds"])
         loss, n = self._epoch(examples, rng, float(self.options["lr"]),
                               started + limit if limit > 0 else None)
-        return {"loss": round(loss, 4), "examples": float(n),
+        return {**({"loss": round(loss, 4)} if n else {}), "examples": float(n),
                 "skipped": float(len(experiences) - len(examples)),
                 "updates": float(self.updates),
                 "seconds": round(time.perf_counter() - started, 2)}
@@ -728,42 +750,62 @@ class NeuralPolicy:
     @torch.no_grad()
     def _decode(self, ctx: torch.Tensor, owners: list[int], temperature: float,
                 gen: torch.Generator) -> list[str]:
-        """One program per row of `owners` (an index into `ctx`)."""
-        v, g = self.vocab, self.grammar
+        """One program per row of `owners` (an index into `ctx`), decoded step by step with
+        the GRU cell written out (the context's share of every projection computed once)
+        and Gumbel-max sampling under the grammar's mask."""
+        v, g, net = self.vocab, self.grammar, self.net
         B = len(owners)
+        E = net.tok.embedding_dim
         c = ctx[torch.tensor(owners, dtype=torch.long)]
-        h = torch.tanh(self.net.h0(c)).unsqueeze(0)
+        w_ih, w_hh = net.gru.weight_ih_l0, net.gru.weight_hh_l0
+        b_ih, b_hh = net.gru.bias_ih_l0, net.gru.bias_hh_l0
+        w_ie, w_ic = w_ih[:, :E], w_ih[:, E:]
+        o1, o2 = net.out[0], net.out[2]
+        Hd = net.gru.hidden_size
+        o1h, o1c = o1.weight[:, :Hd], o1.weight[:, Hd:]
+        h = torch.tanh(net.h0(c))
+        cgi = c @ w_ic.T + b_ih
+        cout = c @ o1c.T + o1.bias
         states = [g.start() for _ in range(B)]
         prev = torch.full((B,), v.index[BOS], dtype=torch.long)
         active = list(range(B))
+        inv_t = 1.0 / max(temperature, 1e-3)
         max_steps = int(self.options["max_lines"]) * 6 + 2
         for _ in range(max_steps):
             if not active:
                 break
-            idx = torch.tensor(active, dtype=torch.long)
             slots, rows, lines = [], [], []
             for i in active:
                 sl, rw = g.slot(states[i])
                 slots.append(sl)
                 rows.append(rw)
                 lines.append(len(states[i].lines))
-            x = self.net.step_inputs(prev[idx], torch.tensor(slots), torch.tensor(lines),
-                                     c[idx]).unsqueeze(1)
-            out, hn = self.net.gru(x, h[:, idx])
-            h[:, idx] = hn
-            logits = self.net.logits(out[:, 0], c[idx])
+            e = net.tok(prev) + net.slot(torch.tensor(slots)) + net.line(torch.tensor(lines))
+            gi = torch.addmm(cgi, e, w_ie.T)
+            gh = torch.addmm(b_hh, h, w_hh.T)
+            ir, iz, in_ = gi.chunk(3, 1)
+            hr, hz, hn = gh.chunk(3, 1)
+            r = torch.sigmoid(ir + hr)
+            z = torch.sigmoid(iz + hz)
+            n_ = torch.tanh(in_ + r * hn)
+            h = n_ + z * (h - n_)
+            logits = o2(torch.tanh(torch.addmm(cout, h, o1h.T)))
             mask = g.table()[torch.tensor(rows)]
-            logits = logits.masked_fill(~mask, -1e9) / max(temperature, 1e-3)
-            probs = torch.softmax(logits, -1)
-            toks = torch.multinomial(probs, 1, generator=gen)[:, 0]
-            prev[idx] = toks
-            still = []
-            for i, tok in zip(active, toks.tolist()):
+            u = torch.rand(logits.shape, generator=gen).clamp_(1e-9, 1 - 1e-9)
+            scores = (logits * inv_t - torch.log(-torch.log(u))).masked_fill_(~mask, -1e30)
+            toks = scores.argmax(1)
+            keep = []
+            for k, (i, tok) in enumerate(zip(active, toks.tolist())):
                 s = states[i]
                 g.advance(s, tok)
                 if not s.done:
-                    still.append(i)
-            active = still
+                    keep.append(k)
+            if len(keep) < len(active):
+                kt = torch.tensor(keep, dtype=torch.long)
+                active = [active[k] for k in keep]
+                h, cgi, cout, prev = h[kt], cgi[kt], cout[kt], toks[kt]
+            else:
+                prev = toks
         return [g.text(s) if s.done else "" for s in states]
 
     def sample(self, tasks: Sequence[Task], n: int, temperature: float,
@@ -789,10 +831,26 @@ class NeuralPolicy:
                     break
                 for k, text in zip(owners, self._decode(ctx, owners, temperature, gen)):
                     t = group[k]
+                    text = self._clean(text)
                     if text and text not in seen[t.id] and len(out[t.id]) < n:
                         seen[t.id].add(text)
                         out[t.id].append(text)
         return out
+
+    def _clean(self, text: str) -> str:
+        """The canonical text of a decoded program with its dead lines removed (the lines
+        O does not depend on), so that duplicates are judged on what a program computes."""
+        if not text:
+            return text
+        key = ("clean", text)
+        hit = self._prog_cache.get(key)
+        if hit is None:
+            try:
+                hit = format_program(canonical(remove_dead_lines(parse(text))))
+            except DSLError:  # pragma: no cover - the grammar only emits valid programs
+                hit = ""
+            self._prog_cache.put(key, hit)
+        return hit
 
     # ---------------------------------------------------------------- persistence
 

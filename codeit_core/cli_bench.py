@@ -1,0 +1,76 @@
+"""``python -m codeit_core bench``: a policy through benchmark protocols, with its control.
+
+    python -m codeit_core bench --protocol smoke --json bench/smoke.json
+    python -m codeit_core bench --protocol standard --json bench/standard.json \\
+        [--policy neural] [--ablation A2] [--run-dir DIR] [--no-control]
+
+(also ``python -m codeit_core.cli_bench ...``). See codeit_core/bench.py for the protocols.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Sequence
+
+from codeit_core.runs import ABLATIONS, POLICIES, ConfigError
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("bench", help="benchmark a policy (and its learning-off "
+                              "control) on ARC-AGI-1 evaluation tasks",
+                              description=__doc__.splitlines()[0])
+    _arguments(p)
+    p.set_defaults(func=main)
+    return p
+
+
+def _arguments(p: argparse.ArgumentParser) -> None:
+    from codeit_core.bench import PROTOCOLS
+
+    p.add_argument("--protocol", choices=sorted(PROTOCOLS), default="smoke")
+    p.add_argument("--json", required=True, help="where to write the report (JSON)")
+    p.add_argument("--policy", choices=POLICIES, default="neural")
+    p.add_argument("--ablation", choices=sorted(ABLATIONS), default="",
+                   help="; ".join(f"{k}: {v}" for k, v in ABLATIONS.items()))
+    p.add_argument("--run-dir", help="keep the run directories here (default: a temporary "
+                   "directory)")
+    p.add_argument("--no-control", action="store_true",
+                   help="skip the learning-switched-off control run")
+    p.add_argument("--iterations", type=int, help="override the protocol's meta-iterations")
+    p.add_argument("--tasks", help="override the protocol's task subset")
+    p.add_argument("--seed", type=int, help="run seed (default 0)")
+    p.add_argument("--policy-options", default="{}",
+                   help="JSON object of extra policy options")
+
+
+def main(args: argparse.Namespace) -> int:
+    from codeit_core.bench import run_protocol
+
+    overrides = {k: getattr(args, k) for k in ("iterations", "tasks", "seed")
+                 if getattr(args, k) is not None}
+    try:
+        options = json.loads(args.policy_options)
+        if not isinstance(options, dict):
+            raise ValueError("--policy-options must be a JSON object")
+        report = run_protocol(args.protocol, args.json, policy=args.policy,
+                              ablation=args.ablation or "", run_dir=args.run_dir,
+                              control=not args.no_control, overrides=overrides,
+                              policy_options=options)
+    except (ConfigError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(json.dumps(report["summary"], indent=2))
+    return 0
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m codeit_core.cli_bench",
+                                     description=__doc__.splitlines()[0])
+    _arguments(parser)
+    return main(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(run())
