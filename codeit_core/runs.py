@@ -56,8 +56,9 @@ class RunConfig:
     """search set: arc1-train, arc1-eval, arc2-train, arc2-eval, or a path to task JSON"""
     tasks: str = ""
     """subset: empty for all, a number N for the first N tasks by id, or comma-separated ids"""
-    policy: str = "mutation"
-    """which policy proposes programs: mutation, neural or dspy"""
+    policy: str = "neural"
+    """which policy proposes programs: neural (learned, the default), mutation (baseline) or
+    dspy (an LLM)"""
     iterations: int = 10
     """meta-iterations to run (learn → sample → execute & relabel → store → score)"""
     samples_per_task: int = 24

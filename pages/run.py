@@ -536,7 +536,7 @@ def do_step(held: HeldLoop, name: str) -> None:
             return
         loop.progress = progress
         try:
-            with st.spinner(f"{LABELS[name]}…"):
+            with st.spinner(step_note(loop, name)):
                 getattr(loop, name)()
             st.session_state["rv_last"] = name
         except Exception as e:  # a broken policy or dataset: say it, keep the run
@@ -544,6 +544,17 @@ def do_step(held: HeldLoop, name: str) -> None:
         finally:
             loop.progress = lambda phase, done, total: None
     bar.empty()
+
+
+def step_note(loop: CodeItLoop, name: str) -> str:
+    """The spinner text of a step, saying when it is a long one."""
+    c = loop.config
+    if name == "learn" and loop.iteration == 1 and c.policy == "neural" and c.ablation != "A4":
+        return ("Learn… the first one pretrains the neural policy on the whole seed pool "
+                "(a minute or two on 2 cores)")
+    if name == "seed":
+        return "Seed… running the reference programs and mutating them"
+    return f"{LABELS[name]}…"
 
 
 def take_pending_step() -> None:

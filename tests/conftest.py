@@ -5,6 +5,7 @@ Plain helpers live in `helpers.py` (conftest modules are not for importing)."""
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -25,3 +26,19 @@ def write_json(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian chromium for the whole session, driven by Playwright (one
+    Playwright instance per thread: browser and reliability tests share it)."""
+    from serving import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (scripts/test.sh does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

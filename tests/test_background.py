@@ -17,8 +17,8 @@ from codeit_core.db import set_meta
 from codeit_core.loop import CodeItLoop
 from codeit_core.runs import RunConfig, RunDir
 
-TINY = dict(dataset="arc1-train", tasks="3", samples_per_task=4, learn_size=50,
-            seed_mutants=20, workers=2, iterations=2)
+TINY = dict(dataset="arc1-train", tasks="3", policy="mutation", samples_per_task=4,
+            learn_size=50, seed_mutants=20, workers=2, iterations=2)
 
 
 def make_run(tmp_path, name: str = "bg", **changes) -> RunDir:

@@ -15,8 +15,8 @@ from codeit_core.loop import PHASES, CodeItLoop
 from codeit_core.runs import ConfigError, RunConfig, RunDir
 from helpers import ROOT
 
-SMALL = dict(dataset="arc1-train", tasks="6", samples_per_task=8, learn_size=200,
-             seed_mutants=40, workers=2, iterations=2)
+SMALL = dict(dataset="arc1-train", tasks="6", policy="mutation", samples_per_task=8,
+             learn_size=200, seed_mutants=40, workers=2, iterations=2)
 
 
 def make_loop(tmp_path, name="run", **changes) -> CodeItLoop:

@@ -49,6 +49,7 @@ def fill_tiny(at: AppTest, name: str, dataset: str = "arc1-train") -> None:
     at.text_input(key="nr_name").input(name)
     at.selectbox(key="nr_dataset").select(dataset)
     at.text_input(key="nr_tasks").input("3")
+    at.selectbox(key="nr_policy").select("mutation")  # the fast baseline, for a test
     at.number_input(key="nr_samples_per_task").set_value(4)
     at.number_input(key="nr_learn_size").set_value(50)
     at.number_input(key="nr_seed_mutants").set_value(20)
@@ -164,7 +165,8 @@ def test_an_unknown_task_or_bad_name_is_named(runs_root):
 @pytest.fixture
 def finished_run(runs_root):
     run = RunDir(runs_root / "done")
-    config = RunConfig(dataset="arc1-eval", tasks="3", samples_per_task=4, learn_size=50,
+    config = RunConfig(dataset="arc1-eval", tasks="3", policy="mutation", samples_per_task=4,
+                       learn_size=50,
                        seed_mutants=20, workers=2, iterations=2)
     with CodeItLoop.create(run, config) as loop:
         loop.run_iterations(2)
@@ -199,7 +201,7 @@ def test_metrics_page_without_runs(runs_root):
 def test_reference_lines_only_for_the_full_evaluation_set(runs_root):
     """The paper's 59/400 and 49/400 are drawn for a run on all 400 arc1-eval tasks."""
     run = RunDir(runs_root / "full-eval")
-    run.create(RunConfig(dataset="arc1-eval", iterations=2))
+    run.create(RunConfig(dataset="arc1-eval", policy="mutation", iterations=2))
     conn = run.connect()
     for it, (cum, pol) in enumerate([(3, 2), (7, 4)], 1):
         conn.execute("INSERT INTO iterations (iteration, phase, started, finished, metrics) "

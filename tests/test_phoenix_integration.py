@@ -74,7 +74,8 @@ def test_phoenix_on_loopback_receives_and_returns_a_traced_iteration(tmp_path, m
         tracing.enable(handle.otlp_endpoint, project=PROJECT, instrument_dspy=False)
         try:
             with CodeItLoop.create(RunDir(runs / PROJECT), RunConfig(
-                    dataset="arc1-train", tasks="3", samples_per_task=4, learn_size=50,
+                    dataset="arc1-train", tasks="3", policy="mutation", samples_per_task=4,
+                    learn_size=50,
                     seed_mutants=20, workers=2)) as loop:
                 metrics = loop.run_iteration()
         finally:

@@ -17,8 +17,8 @@ from helpers import ROOT
 
 FAKE_KEY = "sk-test-0123456789abcdefFAKEFAKE"
 STEPS = ("codeit.learn", "codeit.sample", "codeit.execute", "codeit.store", "codeit.score")
-TINY = dict(dataset="arc1-train", tasks="3", samples_per_task=4, learn_size=50,
-            seed_mutants=20, workers=2)
+TINY = dict(dataset="arc1-train", tasks="3", policy="mutation", samples_per_task=4,
+            learn_size=50, seed_mutants=20, workers=2)
 
 
 @pytest.fixture

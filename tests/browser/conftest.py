@@ -4,13 +4,12 @@ driven by Playwright (never `playwright install`: the browser is /usr/bin/chromi
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from serving import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy
+from serving import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("CODEIT_TEST_ARTIFACTS", ROOT / "tests" / "artifacts"))
@@ -46,18 +45,6 @@ def app_url(tmp_path_factory, runs_dir):
             proc.kill()
         server_log = log.read_text()
         assert "Traceback" not in server_log, server_log
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (scripts/test.sh does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -62,6 +62,10 @@ def test_create_step_and_chart_a_run(page, app_url, runs_dir, screenshot):
     dataset.press("Enter")
     expect(dataset).to_have_value("ARC-AGI-1 evaluation (arc1-eval)")
     widget(page, "nr_tasks").locator("input").fill("3")
+    policy = widget(page, "nr_policy").locator("input")  # the fast baseline, for a test
+    policy.fill("mutation")
+    policy.press("Enter")
+    expect(policy).to_have_value("mutation")
     fill_number(page, "nr_samples_per_task", 4)
     fill_number(page, "nr_learn_size", 50)
     fill_number(page, "nr_seed_mutants", 20)
@@ -109,7 +113,8 @@ def test_background_run_and_stop(page, app_url, runs_dir, screenshot):
 
     name = "browser-background"
     run = RunDir(runs_dir / name)
-    run.create(RunConfig(dataset="arc1-eval", tasks="3", samples_per_task=4, learn_size=50,
+    run.create(RunConfig(dataset="arc1-eval", tasks="3", policy="mutation", samples_per_task=4,
+                         learn_size=50,
                          seed_mutants=20, workers=2, iterations=2))
     try:
         open_page(page, app_url, f"run?run={name}")

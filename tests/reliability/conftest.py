@@ -4,7 +4,6 @@ headless chromium) and the end-of-session table of figures (see reliability_stat
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -52,27 +51,13 @@ def rel_server(tmp_path_factory, rel_runs_dir):
         stop(proc)
 
 
-@pytest.fixture(scope="session")
-def rel_browser():
-    if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        yield b
-        b.close()
-
-
 @pytest.fixture
-def new_page(rel_browser):
+def new_page(browser):
     """new_page(): a page in a fresh browser context (its own Streamlit session)."""
     contexts = []
 
     def make():
-        ctx = rel_browser.new_context(viewport={"width": 1400, "height": 1400})
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1400})
         contexts.append(ctx)
         return ctx.new_page()
 
