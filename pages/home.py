@@ -3,6 +3,9 @@
 import streamlit as st
 
 from ui.loop_diagram import loop_svg
+from ui.nav import require_app
+
+require_app()
 
 st.title("CodeIt Dashboard")
 st.caption("A workbench for CodeIt — program synthesis on the Abstraction and Reasoning "

@@ -13,6 +13,9 @@ import streamlit as st
 from codeit_core.background import iteration_rows
 from codeit_core.runs import DB_FILE
 from ui.runs_view import RUN_KEY, list_runs, no_runs_message, run_config, run_db
+from ui.nav import require_app
+
+require_app()
 
 MEASURES = {"cumulative_solved": ("cumulative", "solid"),
             "policy_only_solved": ("policy-only", "dash"),

@@ -21,6 +21,9 @@ from ui.components import arrow, size_caption
 from ui.render import cell_size, diff_count, grid_png
 from ui.runs_view import buffer_facets, find_parent_task, pick_run, run_config, run_db, \
     stored_rows
+from ui.nav import require_app
+
+require_app()
 
 PAGE_SIZE = 50
 ANY = "Any"

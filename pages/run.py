@@ -28,6 +28,9 @@ from codeit_core.tasks import (DATASET_TITLES, TaskFormatError, UnknownDatasetEr
                                UnknownTaskError, dataset_names)
 from ui.components import show_pair
 from ui.runs_view import RUN_KEY, list_runs, pick_run, runs_dir
+from ui.nav import require_app
+
+require_app()
 
 STEPS = (("seed", "Seed", ":material/spa:"),
          ("learn", "Learn", ":material/school:"),
