@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codeit_core.db import get_meta, set_meta
+from codeit_core.processes import process_alive
 from codeit_core.runs import RunDir
 
 if TYPE_CHECKING:
@@ -44,26 +45,7 @@ class BackgroundError(RuntimeError):
 
 def is_alive(pid: int | None) -> bool:
     """Whether `pid` is a live (not zombie) process of the CodeIt command line."""
-    if not pid:
-        return False
-    child = _children.get(pid)
-    if child is not None:
-        return child.poll() is None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # it exists, under another user
-    proc = Path(f"/proc/{pid}")
-    try:
-        state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        if state in ("Z", "X"):
-            return False
-        # a pid the system gave to an unrelated program since is not our run
-        return b"codeit_core" in (proc / "cmdline").read_bytes()
-    except (OSError, IndexError):
-        return True  # no /proc: trust kill(0)
+    return process_alive(pid, _children, b"codeit_core")
 
 
 def _read_meta(run: RunDir) -> dict[str, Any]:

@@ -42,6 +42,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from codeit_core.processes import process_alive
 from codeit_core.runs import runs_dir
 
 WORKDIR_NAME = ".phoenix"
@@ -120,19 +121,7 @@ def healthy(url: str, timeout: float = 1.0) -> bool:
 
 
 def _alive(pid: int) -> bool:
-    child = _children.get(pid)
-    if child is not None:
-        return child.poll() is None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie is not a server
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
+    return process_alive(pid, _children)
 
 
 def _is_ours(pid: int) -> bool:

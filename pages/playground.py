@@ -10,7 +10,7 @@ from codeit_core.dsl import CATEGORIES, CONSTANTS, REGISTRY, DSLError, parse
 from codeit_core.execute import ExecResult, get_executor
 from codeit_core.tasks import DATASET_TITLES, Pair, TaskFormatError, UnknownDatasetError, \
     dataset_names
-from ui.components import arrow, pair_cell_size, show_grid, show_pair, show_unknown
+from ui.components import pair_cell_size, show_pair
 from ui.render import diff_count
 from ui.runs_view import dataset_tasks, run_by_name, run_config, run_db
 from ui.nav import require_app
@@ -119,19 +119,6 @@ def primitive_reference() -> None:
 
 # ------------------------------------------------------------------ results
 
-def error_card(pair: Pair, title: str, res: ExecResult, cell: int) -> None:
-    with st.container(border=True, width="content"):
-        st.markdown(f"**{title}**")
-        with st.container(horizontal=True, vertical_alignment="top", width="content"):
-            show_grid(pair.input, "input", cell=cell)
-            arrow()
-            if pair.output is None:
-                show_unknown("output")
-            else:
-                show_grid(pair.output, "output", cell=cell)
-        st.error(describe_error(res), icon=":material/error:")
-
-
 def solved(res: ExecResult, pair: Pair) -> bool | None:
     """True / False, or None when the expected output is unknown."""
     if pair.output is None:
@@ -164,7 +151,7 @@ def show_results(pairs: list[Pair], results: list[ExecResult], n_demo: int) -> N
                 if res.output is not None:
                     show_pair(pairs[i], title, predicted=res.output, cell=cell)
                 else:
-                    error_card(pairs[i], title, res, cell)
+                    show_pair(pairs[i], title, cell=cell, error=describe_error(res))
 
 
 # ------------------------------------------------------------------ page

@@ -36,8 +36,9 @@ def arrow() -> None:
 
 
 def show_pair(pair: Pair, title: str, predicted: Grid | None = None,
-              cell: int | None = None) -> None:
-    """A bordered card: input → expected output (→ predicted, differing cells framed)."""
+              cell: int | None = None, error: str | None = None) -> None:
+    """A bordered card: input → expected output (→ predicted, differing cells framed),
+    with `error` (what went wrong instead of a prediction) under it."""
     with st.container(border=True, width="content"):
         st.markdown(f"**{title}**")
         with st.container(horizontal=True, vertical_alignment="top", width="content"):
@@ -50,6 +51,8 @@ def show_pair(pair: Pair, title: str, predicted: Grid | None = None,
             if predicted is not None:
                 arrow()
                 show_prediction(predicted, pair.output, cell=cell)
+        if error:
+            st.error(error, icon=":material/error:")
 
 
 def show_prediction(predicted: Grid, expected: Grid | None, cell: int | None = None) -> None:

@@ -13,9 +13,14 @@ import streamlit as st
 
 
 def require_app() -> None:
-    """Rerun through app.py when Streamlit ran this page file directly (old pages mode)."""
+    """Rerun through app.py when Streamlit ran this page file directly (old pages mode).
+
+    Once per session at most: Streamlit's test harness resets the mode on every run, and
+    a rerun there would drop the button click the run carries.
+    """
     from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory:
+    if PagesManager.uses_pages_directory and not st.session_state.get("_codeit_nav_fixed"):
+        st.session_state["_codeit_nav_fixed"] = True
         PagesManager.uses_pages_directory = False
         st.rerun()
