@@ -7,6 +7,22 @@ from ui.nav import require_app
 
 require_app()
 
+PAGES = (
+    ("pages/tasks.py", "Tasks", ":material/extension:",
+     "Browse ARC-AGI-1 and ARC-AGI-2 task by task, or upload your own task files."),
+    ("pages/run.py", "Run", ":material/play_circle:",
+     "Create a run; step through a meta-iteration phase by phase, or run it in the "
+     "background."),
+    ("pages/metrics.py", "Metrics", ":material/monitoring:",
+     "Solve rates over meta-iterations, runs side by side, with the paper's reference."),
+    ("pages/replay_buffer.py", "Replay buffer", ":material/stacks:",
+     "A run's experiences by priority, each next to its parent task."),
+    ("pages/playground.py", "Playground", ":material/code:",
+     "Write a program and run it on any task, with a reference of every primitive."),
+    ("pages/traces.py", "Traces", ":material/timeline:",
+     "OpenTelemetry spans of traced runs in a local Arize Phoenix."),
+)
+
 st.title("CodeIt Dashboard")
 st.caption("A workbench for CodeIt — program synthesis on the Abstraction and Reasoning "
            "Corpus by a policy that improves itself through prioritized hindsight replay.")
@@ -30,20 +46,9 @@ mistakes as much as from its successes.
 """
     )
     st.subheader("Pages")
-    st.page_link("pages/tasks.py", label="Tasks — browse ARC-AGI-1 and ARC-AGI-2, or upload "
-                 "your own task files", icon=":material/extension:")
-    st.page_link("pages/run.py", label="Run — create a run, step through a meta-iteration "
-                 "phase by phase, or run it in the background", icon=":material/play_circle:")
-    st.page_link("pages/metrics.py", label="Metrics — solve rates over meta-iterations, "
-                 "runs side by side, with the paper's reference", icon=":material/monitoring:")
-    st.page_link("pages/replay_buffer.py", label="Replay buffer — a run's experiences by "
-                 "priority, each next to its parent task", icon=":material/stacks:")
-    st.page_link("pages/playground.py", label="Playground — write a program and run it on "
-                 "any task, with a reference of every primitive", icon=":material/code:")
-    st.page_link("pages/traces.py", label="Traces — OpenTelemetry spans of traced runs in a "
-                 "local Arize Phoenix", icon=":material/timeline:")
-    st.markdown(
-        "The headless engine is `python -m codeit_core --help`."
-    )
+    for path, name, icon, what in PAGES:
+        st.page_link(path, label=name, icon=icon)
+        st.caption(what)
+    st.markdown("The headless engine is `python -m codeit_core --help`.")
 with right:
-    st.image(loop_svg(), caption="One meta-iteration of CodeIt", width="stretch")
+    st.image(loop_svg(), caption="One meta-iteration of CodeIt", width=420)

@@ -15,9 +15,9 @@ STEPS: tuple[tuple[str, str], ...] = (
 )
 
 
-def loop_svg(width: int = 620, height: int = 460) -> str:
+def loop_svg(width: int = 620, height: int = 500) -> str:
     """An SVG string: the five phases on a circle, joined by arrows in loop order."""
-    cx, cy, r = width / 2, height / 2 + 4, min(width, height) / 2 - 62
+    cx, cy, r = width / 2, height / 2 + 4, min(width, height) / 2 - 40
     colours = [PALETTE_HEX[i] for i in (1, 2, 3, 4, 8)]
     pts = [(cx + r * math.cos(-math.pi / 2 + 2 * math.pi * i / len(STEPS)),
             cy + r * math.sin(-math.pi / 2 + 2 * math.pi * i / len(STEPS)))
@@ -33,14 +33,16 @@ def loop_svg(width: int = 620, height: int = 460) -> str:
         f'<text x="{cx}" y="{cy + 16}" text-anchor="middle" fill="#aaaaaa" font-size="12">'
         f'one meta-iteration</text>',
     ]
-    box_w, box_h = 150, 50
-    for i, ((x1, y1), (x2, y2)) in enumerate(zip(pts, pts[1:] + pts[:1])):
-        # shorten each arrow so it runs from box edge to box edge
+    box_w, box_h = 136, 48
+    for (x1, y1), (x2, y2) in zip(pts, pts[1:] + pts[:1]):
+        # each arrow runs from box edge to box edge (plus a small gap)
         dx, dy = x2 - x1, y2 - y1
         d = math.hypot(dx, dy)
-        s = 46 / d
-        parts.append(f'<line x1="{x1 + dx * s:.1f}" y1="{y1 + dy * s:.1f}" '
-                     f'x2="{x2 - dx * s:.1f}" y2="{y2 - dy * s:.1f}" stroke="#bbbbbb" '
+        ux, uy = dx / d, dy / d
+        edge = min(box_w / 2 / abs(ux) if ux else math.inf,
+                   box_h / 2 / abs(uy) if uy else math.inf) + 6
+        parts.append(f'<line x1="{x1 + ux * edge:.1f}" y1="{y1 + uy * edge:.1f}" '
+                     f'x2="{x2 - ux * edge:.1f}" y2="{y2 - uy * edge:.1f}" stroke="#bbbbbb" '
                      f'stroke-width="2" marker-end="url(#arrow)"/>')
     for (x, y), (name, note), colour in zip(pts, STEPS, colours):
         parts.append(f'<rect x="{x - box_w / 2:.1f}" y="{y - box_h / 2:.1f}" width="{box_w}" '
