@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from codeit_core.buffer import ReplayBuffer
 from codeit_core.db import connect
@@ -117,7 +118,7 @@ def test_replay_buffer_sorted_by_priority_and_opens_in_playground(page, app_url,
     page.get_by_role("heading", name="Playground").wait_for(timeout=30_000)
     page.get_by_text(f"Loaded experience #{top[50]['id']}").wait_for(timeout=30_000)
     editor = page.get_by_role("textbox", name="Program", exact=True)
-    assert editor.input_value() == top[50]["program"]
+    expect(editor).to_have_value(top[50]["program"], timeout=30_000)  # drawn a moment later
     page.get_by_role("button", name="Run").click()
     page.get_by_text(re.compile(r"demos solved \d/\d")).wait_for(timeout=30_000)
     wait_for_grids(page, 4)
