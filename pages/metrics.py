@@ -124,6 +124,18 @@ def integer_axis(fig: go.Figure, data: dict[str, pd.DataFrame]) -> None:
                      tickformat="d")
 
 
+def per_iteration_layout(fig: go.Figure, data: dict[str, pd.DataFrame], title: str,
+                         y_title: str) -> go.Figure:
+    """The shared look of the small per-iteration charts."""
+    fig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10),
+                      title=dict(text=title, font=dict(size=15)),
+                      xaxis_title="meta-iteration", yaxis_title=y_title,
+                      legend=dict(orientation="h", yanchor="top", y=-0.25, x=0))
+    fig.update_yaxes(rangemode="tozero")
+    integer_axis(fig, data)
+    return fig
+
+
 def buffer_chart(data: dict[str, pd.DataFrame]) -> go.Figure:
     fig = go.Figure()
     for k, (name, frame) in enumerate(data.items()):
@@ -135,13 +147,7 @@ def buffer_chart(data: dict[str, pd.DataFrame]) -> go.Figure:
                                          mode="lines+markers", name=f"{name} · {label}",
                                          line=dict(color=colour, dash=dash, width=2),
                                          marker=dict(size=6)))
-    fig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10),
-                      title=dict(text="Replay buffer size", font=dict(size=15)),
-                      xaxis_title="meta-iteration", yaxis_title="experiences",
-                      legend=dict(orientation="h", yanchor="top", y=-0.25, x=0))
-    fig.update_yaxes(rangemode="tozero")
-    integer_axis(fig, data)
-    return fig
+    return per_iteration_layout(fig, data, "Replay buffer size", "experiences")
 
 
 def time_chart(data: dict[str, pd.DataFrame]) -> go.Figure:
@@ -152,13 +158,7 @@ def time_chart(data: dict[str, pd.DataFrame]) -> go.Figure:
                                  mode="lines+markers", name=name,
                                  line=dict(color=COLOURS[k % len(COLOURS)], width=2),
                                  marker=dict(size=6)))
-    fig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10),
-                      title=dict(text="Seconds per meta-iteration", font=dict(size=15)),
-                      xaxis_title="meta-iteration", yaxis_title="seconds",
-                      legend=dict(orientation="h", yanchor="top", y=-0.25, x=0))
-    fig.update_yaxes(rangemode="tozero")
-    integer_axis(fig, data)
-    return fig
+    return per_iteration_layout(fig, data, "Seconds per meta-iteration", "seconds")
 
 
 def bins(values: list[pd.Series], integer: bool) -> dict:

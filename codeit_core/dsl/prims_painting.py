@@ -278,11 +278,17 @@ def connect_same_colours(grid: Grid) -> Grid:
     """Join pairs of same-coloured cells that are neighbours on a row or column, across background only."""
     bg = _background(grid)
     h, w = _dims(grid)
-    cells = []
     lines = [[(r, c) for c in range(w)] for r in range(h)] + \
             [[(r, c) for r in range(h)] for c in range(w)]
+    return _set_cells(grid, joining_cells(grid, lines, bg), only_on=bg)
+
+
+def joining_cells(grid: Grid, lines, bg: int) -> list:
+    """The (colour, position) cells that join, along each line of positions, two cells of
+    the same colour seen with nothing but background between them (for the connect_*
+    primitives)."""
+    cells = []
     for line in lines:
-        # only cells seen with nothing but background between them are joined
         last = None
         for i, (r, c) in enumerate(line):
             v = grid[r][c]
@@ -291,7 +297,7 @@ def connect_same_colours(grid: Grid) -> Grid:
             if last is not None and grid[line[last][0]][line[last][1]] == v:
                 cells.extend((v, p) for p in line[last + 1:i])
             last = i
-    return _set_cells(grid, cells, only_on=bg)
+    return cells
 
 
 # --------------------------------------------------------------------------- symmetry

@@ -11,15 +11,12 @@ from collections import Counter
 
 from codeit_core.dsl.errors import check_count, check_grid_dims
 from codeit_core.dsl.prims_core import order_key
+from codeit_core.dsl.prims_objects import _background
+from codeit_core.dsl.prims_objects import _check_colour as _colour
+from codeit_core.dsl.prims_painting import joining_cells
 from codeit_core.dsl.registry import primitive
 from codeit_core.dsl.types import Any, Colour, Container, Grid, Indices, Integer, \
     IntegerTuple, Objects, Patch
-
-
-def _colour(value: int) -> int:
-    if type(value) is not int or not 0 <= value <= 9:
-        raise ValueError(f"not a colour: {value!r:.40}")
-    return value
 
 
 def _dims(grid: Grid) -> tuple[int, int]:
@@ -33,15 +30,6 @@ def _positions(patch: Patch) -> frozenset:
     if type(patch) is not frozenset:
         raise ValueError("expected a patch (Object or Indices)")
     return frozenset(item[1] if type(item[1]) is tuple else item for item in patch)
-
-
-def _background(grid: Grid) -> int:
-    """The most common colour (ties to the smaller colour)."""
-    counts = Counter(v for row in grid for v in row)
-    return min(counts, key=lambda c: (-counts[c], c))
-
-
-    Objects, Patch
 
 
 # --------------------------------------------------------------------------- colour
@@ -69,26 +57,19 @@ def connect_same_colours_diagonal(grid: Grid) -> Grid:
     """Join pairs of same-coloured cells that are neighbours on a diagonal, across background only."""
     h, w = _dims(grid)
     bg = _background(grid)
-    out = [list(row) for row in grid]
-    starts = [(0, c) for c in range(w)] + [(r, 0) for r in range(1, h)]
-    for step_c, begin in ((1, starts), (-1, [(0, c) for c in range(w)]
-                                          + [(r, w - 1) for r in range(1, h)])):
-        for r0, c0 in begin:
+    lines = []
+    for step_c, begin in ((1, [(0, c) for c in range(w)] + [(r, 0) for r in range(1, h)]),
+                          (-1, [(0, c) for c in range(w)] + [(r, w - 1) for r in range(1, h)])):
+        for r, c in begin:
             line = []
-            r, c = r0, c0
             while 0 <= r < h and 0 <= c < w:
                 line.append((r, c))
                 r, c = r + 1, c + step_c
-            last = None
-            for i, (r, c) in enumerate(line):
-                v = grid[r][c]
-                if v == bg:
-                    continue
-                if last is not None and grid[line[last][0]][line[last][1]] == v:
-                    for rr, cc in line[last + 1:i]:
-                        if out[rr][cc] == bg:
-                            out[rr][cc] = v
-                last = i
+            lines.append(line)
+    out = [list(row) for row in grid]
+    for v, (r, c) in joining_cells(grid, lines, bg):
+        if out[r][c] == bg:  # where two diagonals cross, the first join wins
+            out[r][c] = v
     return tuple(tuple(row) for row in out)
 
 
