@@ -25,7 +25,8 @@ from codeit_core.runs import ABLATIONS, POLICIES, ConfigError, RunConfig, RunDir
 from codeit_core.tasks import TaskFormatError, UnknownDatasetError, UnknownTaskError
 
 COLUMNS = (("iteration", "iter"), ("policy_only_solved", "policy-only"),
-           ("cumulative_solved", "cumulative"), ("demo_consistent", "demo-cons."),
+           ("cumulative_solved", "cumulative"), ("headline_cumulative_solved", "+search"),
+           ("demo_consistent", "demo-cons."),
            ("oracle", "oracle"), ("sampled", "sampled"), ("valid", "valid"),
            ("buffer_seed", "seed pool"), ("buffer_policy", "policy pool"), ("seconds", "s"))
 
@@ -48,6 +49,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                    help="; ".join(f"{k}: {v}" for k, v in ABLATIONS.items()))
     p.add_argument("--learn-size", type=int, help=f"default {d.learn_size}")
     p.add_argument("--seed-mutants", type=int, help=f"default {d.seed_mutants}")
+    p.add_argument("--search-mutants", type=int,
+                   help=f"mutants run on every search task, merged into the headline count "
+                        f"(0: no search; default {d.search_mutants})")
     p.add_argument("--seed-random-programs", type=int,
                    help=f"random programs in the seed pool (default {d.seed_random_programs})")
     p.add_argument("--timeout", type=float, help=f"seconds per program (default {d.timeout})")
@@ -62,7 +66,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 OVERRIDES = ("dataset", "tasks", "iterations", "policy", "samples_per_task", "temperature",
-             "seed", "ablation", "learn_size", "seed_mutants", "seed_random_programs",
+             "seed", "ablation", "learn_size", "seed_mutants", "search_mutants",
+             "seed_random_programs",
              "timeout", "workers")
 
 
@@ -95,6 +100,7 @@ class ProgressBar:
         self.tty = stream.isatty()
         self.phase = None
         self.last = 0.0
+        self.started = 0.0
 
     def __call__(self, phase: str, done: int, total: int) -> None:
         now = time.monotonic()
@@ -102,11 +108,15 @@ class ProgressBar:
         if phase != self.phase:
             self.phase = phase
             self.last = 0.0
+            self.started = now
         if self.tty and (finished or now - self.last > 0.1):
             width = 30
             filled = int(width * done / total) if total else 0
+            elapsed = now - self.started
+            eta = (f" ETA {elapsed * (total - done) / done:4.0f} s" if done and not finished
+                   else f" {elapsed:5.1f} s")
             self.stream.write(f"\r  {phase:<26} [{'#' * filled}{'.' * (width - filled)}] "
-                              f"{done}/{total}" + ("\n" if finished else ""))
+                              f"{done}/{total}{eta}" + ("\n" if finished else ""))
             self.stream.flush()
             self.last = now
         elif not self.tty and finished:
@@ -180,6 +190,13 @@ def main(args: argparse.Namespace) -> int:
             print(f"seed pool: {summary['reference_programs']} reference programs, "
                   f"{summary['mutants']} mutants → {summary['seed_experiences']} experiences",
                   flush=True)
+            found = summary.get("search")
+            if found:
+                print(f"search tasks: {found['programs']} programs ({found['mutant_samples']} "
+                      f"mutant samples) × {found['tasks']} tasks → {found['candidates']} "
+                      f"candidates, {found['solved']} tasks solved (top-3)"
+                      + (" [cached]" if found.get("cached") else
+                         f" in {found['seconds']} s"), flush=True)
         for i, row in enumerate(loop.metrics_table()):
             print_row(row, header=i == 0)
         header = [not loop.metrics_table()]

@@ -6,6 +6,9 @@ Tables
   samples      every program the policy sampled, per iteration and task, with its rewards
                (lineage: experiences.sample_id → samples.id)
   candidates   per iteration and task, the top-3 programs scored on the test (metrics.py)
+  search_candidates
+               per search task, the top-3 candidates of the search tasks (search.py): seed
+               programs run on every task of the search set
   iterations   per meta-iteration: phase reached, metrics, timings
 Every write that belongs to one step of the loop is one transaction, so a run killed at any
 instant holds either all of a step's rows or none of them.
@@ -18,7 +21,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -64,13 +67,23 @@ CREATE TABLE IF NOT EXISTS samples (
 CREATE INDEX IF NOT EXISTS samples_task ON samples (task_id, demo_accuracy DESC, length);
 CREATE TABLE IF NOT EXISTS candidates (
     iteration   INTEGER NOT NULL,
-    scope       TEXT NOT NULL CHECK (scope IN ('policy_only', 'cumulative')),
+    scope       TEXT NOT NULL CHECK (scope IN ('policy_only', 'cumulative',
+                                           'headline_cumulative')),
     task_id     TEXT NOT NULL,
     rank        INTEGER NOT NULL,
     program     TEXT NOT NULL,
     demo_accuracy REAL NOT NULL,
     test_correct  INTEGER NOT NULL,
     PRIMARY KEY (iteration, scope, task_id, rank)
+);
+CREATE TABLE IF NOT EXISTS search_candidates (
+    task_id       TEXT NOT NULL,
+    rank          INTEGER NOT NULL,
+    program       TEXT NOT NULL,
+    demo_accuracy REAL NOT NULL,
+    length        INTEGER NOT NULL,
+    test_correct  INTEGER NOT NULL,
+    PRIMARY KEY (task_id, rank)
 );
 CREATE TABLE IF NOT EXISTS iterations (
     iteration   INTEGER PRIMARY KEY,
@@ -95,11 +108,28 @@ def connect(path: str | Path, readonly: bool = False) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.executescript(SCHEMA)
+        _migrate(conn)
         conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
                      (str(SCHEMA_VERSION),))
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA cache_size=-65536")  # 64 MB page cache
     return conn
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a database of an older schema version up to date (in one transaction)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if row is None or int(row[0]) >= SCHEMA_VERSION:
+        return
+    with transaction(conn):
+        if int(row[0]) < 2:  # version 2: the candidates' scope may be headline_cumulative
+            conn.execute("ALTER TABLE candidates RENAME TO candidates_v1")
+            conn.execute(SCHEMA[SCHEMA.index("CREATE TABLE IF NOT EXISTS candidates"):
+                                SCHEMA.index("CREATE TABLE IF NOT EXISTS search_candidates")])
+            conn.execute("INSERT INTO candidates SELECT * FROM candidates_v1")
+            conn.execute("DROP TABLE candidates_v1")
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
+                     (str(SCHEMA_VERSION),))
 
 
 class transaction:

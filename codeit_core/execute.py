@@ -113,7 +113,32 @@ def _on_alarm(signum: int, frame: Any) -> None:
         raise _Timeout()
 
 
-def _limit_memory(memory_mb: int) -> None:
+def install_alarm() -> None:
+    """In a worker process: make SIGALRM raise ``_Timeout`` while an alarm is armed."""
+    signal.signal(signal.SIGALRM, _on_alarm)
+
+
+class arm_alarm:
+    """``with arm_alarm(seconds): ...`` raises ``_Timeout`` in the body after `seconds`
+    (in a process that called ``install_alarm``)."""
+
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def __enter__(self) -> None:
+        global _armed
+        _armed = True
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, *exc: Any) -> None:
+        global _armed
+        _armed = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def limit_memory(memory_mb: int) -> None:
     """Cap this process's address space at its current size plus `memory_mb`."""
     try:
         import resource
@@ -149,8 +174,8 @@ def _worker_main(conn: Any, progress: Any, timeout: float, limits: Any, memory_m
     run = run_fn or dsl.run
     limits = limits if limits is not None else dsl.DEFAULT_LIMITS
     DSLError = dsl.DSLError
-    _limit_memory(memory_mb)
-    signal.signal(signal.SIGALRM, _on_alarm)
+    limit_memory(memory_mb)
+    install_alarm()
     progress[_READY] = 1.0
     setitimer, ITIMER_REAL, clock = signal.setitimer, signal.ITIMER_REAL, time.monotonic
     parsed: dict[str, Any] = {}

@@ -208,8 +208,10 @@ class CodeItLoop:
 
             started = time.perf_counter()
             train = {t.id: t for t in load_dataset(DATASET)}
+            # a task of the search set never seeds with its own reference program (the
+            # tuning split searches on training tasks)
             references = [(train[tid], text) for tid, text in load_solutions().items()
-                          if tid in train]
+                          if tid in train and tid not in self.tasks_by_id]
             results = self.executor.run_batch(
                 [(text, task.demo_inputs) for task, text in references],
                 progress=lambda d, n: self.progress("seed: reference programs", d, n))
@@ -237,15 +239,52 @@ class CodeItLoop:
                             parent_program=m.parent_program or None)
                 if e is not None:
                     experiences.append(e)
+            search = self._search_tasks(references, mutants)
             summary = {"reference_programs": len(references), "mutants": len(mutants),
                        "random_programs": len(randoms),
                        "seed_experiences": len(experiences),
+                       "search": search.stats if search else None,
                        "seconds": round(time.perf_counter() - started, 2)}
-            s.set(**summary)
+            s.set(**{k: v for k, v in summary.items() if k != "search"},
+                  search_solved=search.stats.get("solved") if search else None)
             with transaction(self.conn):
                 self.buffer.add(experiences)
+                if search:
+                    self.conn.executemany(
+                        "INSERT OR REPLACE INTO search_candidates (task_id, rank, program, "
+                        "demo_accuracy, length, test_correct) VALUES (?,?,?,?,?,?)",
+                        [(tid, rank, text, c.demo_accuracy, program_length(text),
+                          int(c.test_correct))
+                         for tid, cands in search.top3().items()
+                         for rank, (c, text) in enumerate(cands, 1)])
                 set_meta(self.conn, "seeded", summary)
             return summary
+
+    def _search_tasks(self, references: list[tuple[Task, str]], mutants: list[Any]) -> Any:
+        """The paper's search tasks: the reference programs and `search_mutants` mutants
+        (the seed pool's first, then more) on every task of the search set, cached."""
+        c = self.config
+        if c.ablation == "A6" or c.search_mutants <= 0 or not references:
+            return None
+        from codeit_core.mutate import generate_mutants
+        from codeit_core.search import cached_search
+
+        texts = list(dict.fromkeys(m.program for m in mutants[:c.search_mutants]))
+        more = c.search_mutants - min(len(mutants), c.search_mutants)
+        if more > 0:
+            extra = generate_mutants(
+                references, more, self.executor, python_rng(c.seed, "search"),
+                progress=lambda a, t: self.progress("seed: search mutants", a, more))
+            texts = list(dict.fromkeys(texts + [m.program for m in extra]))
+        ref_texts = list(dict.fromkeys(text for _, text in references))
+        known = set(ref_texts)
+        texts = [t for t in texts if t not in known]
+        result = cached_search(ref_texts + texts, self.tasks, n_references=len(ref_texts),
+                               workers=c.workers or None, timeout=c.timeout,
+                               progress=lambda d, n: self.progress("seed: search tasks", d, n))
+        result.stats["solved"] = len(result.solved())
+        result.stats["mutant_samples"] = min(len(mutants), c.search_mutants) + max(more, 0)
+        return result
 
     # ------------------------------------------------------------------ the five steps
 

@@ -8,6 +8,10 @@ candidates gets every test output exactly right.
   policy_only_solved   candidates from this meta-iteration's samples only
   cumulative_solved    candidates from all samples so far; it can dip when a new program
                        with better demo accuracy displaces a test-correct one — reported as is
+  headline_cumulative_solved
+                       the paper's headline count: the cumulative candidates together with
+                       the search tasks' (every seed program run on every search task,
+                       search.py); the same as cumulative when a run has no search (A6)
   demo_consistent      tasks where some program so far solves every demonstration
   oracle               tasks where some program so far is right on the test (an upper bound)
 """
@@ -17,7 +21,15 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-SCOPES = ("policy_only", "cumulative")
+SCOPES = ("policy_only", "cumulative", "headline_cumulative")
+
+
+def rank_key(demo_accuracy: float, program: str) -> tuple:
+    """The order of candidates: demo accuracy first, then the shorter program, then text
+    (the same order as the SQL below)."""
+    from codeit_core.relabel import program_length
+
+    return (-demo_accuracy, program_length(program), program)
 
 
 @dataclass(frozen=True)
@@ -33,11 +45,16 @@ def _candidates_sql(scope: str) -> str:
     if scope == "policy_only":
         source = ("SELECT task_id, program, demo_accuracy, length, test_correct FROM samples "
                   "WHERE iteration = :it AND demo_accuracy > 0")
-    elif scope == "cumulative":
+    elif scope in ("cumulative", "headline_cumulative"):
         # the same program text behaves the same in every iteration: group to dedupe
+        rows = ("SELECT task_id, program, demo_accuracy, length, test_correct FROM samples "
+                "WHERE iteration <= :it AND demo_accuracy > 0")
+        if scope == "headline_cumulative":  # the search tasks' top-3 (search.py)
+            rows += (" UNION ALL SELECT task_id, program, demo_accuracy, length, "
+                     "test_correct FROM search_candidates")
         source = ("SELECT task_id, program, MAX(demo_accuracy) AS demo_accuracy, "
-                  "MIN(length) AS length, MAX(test_correct) AS test_correct FROM samples "
-                  "WHERE iteration <= :it AND demo_accuracy > 0 GROUP BY task_id, program")
+                  "MIN(length) AS length, MAX(test_correct) AS test_correct FROM "
+                  f"({rows}) GROUP BY task_id, program")
     else:
         raise ValueError(f"unknown scope {scope!r}; expected one of {SCOPES}")
     return (f"SELECT task_id, rk, program, demo_accuracy, test_correct FROM ("

@@ -39,7 +39,8 @@ ABLATIONS: dict[str, str] = {
     "A3": "no prioritization (uniform sampling from the buffer)",
     "A4": "no pretraining (the policy starts from random weights)",
     "A5": "one demonstration per task (the policy sees only the first demo pair)",
-    "A6": "no mutation seed (the seed pool holds only the reference programs)",
+    "A6": "no mutation seed (the seed pool holds only the reference programs, and no search "
+          "tasks are merged into the headline count)",
 }
 POLICIES = ("mutation", "neural", "dspy")
 
@@ -87,6 +88,10 @@ class RunConfig:
     """priority weight of 1 − distance to target (pixel accuracy)"""
     seed_mutants: int = 2000
     """mutants of the reference programs added to the seed pool (0 with ablation A6)"""
+    search_mutants: int = 19200
+    """mutants run on every task of the search set ("search tasks", the paper's mutation
+    baseline, merged into the headline count; 0 turns the search off, as does A6): the seed
+    pool's mutants first, then more from the same reference programs"""
     seed_random_programs: int = 0
     """random programs (that run on a training task) added to the seed pool"""
     random_program_length: int = 4
@@ -111,7 +116,8 @@ class RunConfig:
         for name in ("iterations", "samples_per_task", "learn_size"):
             if getattr(self, name) < 1:
                 raise bad(name, f"must be at least 1, got {getattr(self, name)}")
-        for name in ("capacity", "seed_mutants", "seed_random_programs", "workers"):
+        for name in ("capacity", "seed_mutants", "search_mutants", "seed_random_programs",
+                     "workers"):
             if getattr(self, name) < 0:
                 raise bad(name, f"must be 0 or more, got {getattr(self, name)}")
         if not 0.0 < self.temperature <= 5.0:

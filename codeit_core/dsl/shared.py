@@ -1,0 +1,151 @@
+"""Run many programs on one input, computing each distinct call once.
+
+Mutants share most of their lines with their parent and with each other, so a search that
+runs thousands of them on the same grid repeats the same calls again and again. A
+``SharedPlan`` compiles a list of programs into one space of value slots in which a call
+is identified by its function and the slots of its arguments (hash-consing, as the DAG of
+states of the strongest brute-force ARC searches): ``x1 = rotate_cw(I)`` is one slot
+whatever program it appears in. Running the plan on an input fills slots on demand:
+
+    plan = SharedPlan([parse(a), parse(b), None])   # None: a program that did not parse
+    state = plan.start(grid)
+    plan.run(0, state)       # (output, None, "") or (None, kind, message)
+
+Going through ``plan.order`` and calling ``plan.release_after(position, state)`` after each
+program frees every value as soon as no later program needs it.
+
+Every call goes through the interpreter's own step loop (``interpreter._execute``), so a
+program's outcome is the one ``run`` gives: the same caps, checks and error kinds. A call
+that fails is remembered as failed for every program that uses it, a timeout included
+(the caller's alarm interrupting a call marks that call).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from codeit_core.dsl.errors import DEFAULT_LIMITS, DSLError, Limits
+from codeit_core.dsl.interpreter import _execute, _grid_problem_fast, compile_program
+from codeit_core.dsl.program import INPUT, Const, PrimRef, Program, Ref
+from codeit_core.dsl.registry import REGISTRY
+
+_UNSET = object()
+
+
+class SharedPlan:
+    """Programs compiled into one slot space; see the module docstring."""
+
+    def __init__(self, programs: Sequence[Program | None],
+                 limits: Limits = DEFAULT_LIMITS) -> None:
+        self.limits = limits
+        self.template: list[Any] = [None]  # slot 0: the input grid
+        self.plans: list[tuple[Program, tuple, int] | None] = []
+        self.static_errors: dict[int, tuple[str, str]] = {}
+        keys: dict[tuple, int] = {}
+        for index, program in enumerate(programs):
+            if program is None:
+                self.plans.append(None)
+                self.static_errors[index] = ("syntax", "the program does not parse")
+                continue
+            try:
+                compiled = compile_program(program)
+            except DSLError as e:
+                self.plans.append(None)
+                self.static_errors[index] = (e.kind, str(e))
+                continue
+            slot_of = {INPUT: 0}
+            steps = []
+            for line, step in zip(program.lines, compiled.steps):
+                slots = tuple(self._arg_slot(arg, slot_of, keys) for arg in line.args)
+                key = (line.function, slots)
+                target = keys.get(key)
+                if target is None:
+                    target = keys[key] = len(self.template)
+                    self.template.append(_UNSET)
+                slot_of[line.target] = target
+                fn, n, _, _, _, _, _, check, name = step
+                a, b, c = (slots + (0, 0, 0))[:3]
+                steps.append((fn, n, a, b, c, slots, target, check, name))
+            self.plans.append((program, tuple(steps), steps[-1][6]))
+        # An evaluation order that keeps programs with shared calls together, and for each
+        # position the slots no later program needs: they are freed as soon as possible, so
+        # one input's values stay few even over tens of thousands of programs.
+        def targets(i: int) -> tuple:
+            plan = self.plans[i]
+            return tuple(s[6] for s in plan[1]) if plan else ()
+
+        self.order: tuple[int, ...] = tuple(sorted(range(len(self.plans)), key=targets))
+        last_use: dict[int, int] = {}
+        for position, i in enumerate(self.order):
+            plan = self.plans[i]
+            for step in plan[1] if plan else ():
+                last_use[step[6]] = position
+        release: list[list[int]] = [[] for _ in self.order]
+        for slot, position in last_use.items():
+            release[position].append(slot)
+        self.release = tuple(tuple(r) for r in release)
+
+    def _arg_slot(self, arg: Any, slot_of: dict[str, int], keys: dict[tuple, int]) -> int:
+        if isinstance(arg, Ref):
+            return slot_of[arg.name]
+        if isinstance(arg, PrimRef):
+            key, value = ("p", arg.name), REGISTRY[arg.name].fn
+        elif isinstance(arg, Const):
+            key, value = ("c", arg.text), arg.value
+        else:  # compile_program rules this out
+            raise TypeError(f"invalid argument {arg!r}")
+        slot = keys.get(key)
+        if slot is None:
+            slot = keys[key] = len(self.template)
+            self.template.append(value)
+        return slot
+
+    @property
+    def distinct_calls(self) -> int:
+        """Distinct calls over all programs (what one input costs at most)."""
+        return sum(v is _UNSET for v in self.template)
+
+    def start(self, grid: Any) -> tuple[list[Any], dict[int, tuple[str, str]]]:
+        """Fresh state for one input grid: (slot values, failed slots)."""
+        env = self.template[:]
+        env[0] = grid
+        return env, {}
+
+    def release_after(self, position: int, state: tuple[list[Any], dict]) -> None:
+        """Free the values no program after `position` (in ``order``) needs."""
+        env = state[0]
+        for slot in self.release[position]:
+            env[slot] = _UNSET
+
+    def run(self, index: int, state: tuple[list[Any], dict[int, tuple[str, str]]]
+            ) -> tuple[Any, str | None, str]:
+        """Program `index` on the state's input: (output, None, "") or (None, kind, message).
+
+        A BaseException from outside (the caller's timeout alarm) marks the call it
+        interrupted as a timeout and propagates."""
+        plan = self.plans[index]
+        if plan is None:
+            kind, message = self.static_errors[index]
+            return None, kind, message
+        program, steps, out = plan
+        env, failed = state
+        for i, step in enumerate(steps):
+            target = step[6]
+            if env[target] is not _UNSET:
+                continue
+            known = failed.get(target)
+            if known is not None:
+                return None, known[0], known[1]
+            try:
+                _execute((step,), env, self.limits, program)
+            except DSLError as e:
+                failed[target] = (e.kind, f"line {i + 1}: {e.message}")
+                return None, failed[target][0], failed[target][1]
+            except BaseException:
+                failed[target] = ("timeout", "ran out of time")
+                raise
+        value = env[out]
+        problem = _grid_problem_fast(value)
+        if problem is not None:
+            return None, "invalid_grid", f"the output {problem}"
+        return value, None, ""

@@ -1,0 +1,395 @@
+"""Search tasks: every seed program on every task of the search set (the paper's mutation
+baseline, Butt et al. 2024, section 4.1 and table 1).
+
+The paper runs each mutated seed program on the demonstration inputs of *every* search
+task, not only on the task it was mutated for. A program exact on at least one
+demonstration is a *candidate* for that task (source "mutation", kept apart from the
+policy's samples), ranked and scored by the same top-3 rule as the policy's (metrics.py).
+The baseline's curve is solved tasks against mutant samples (the paper: 28/400 at 9,600,
+32/400 at 19,200), and the paper's headline CodeIt count merges these candidates with the
+policy's (``headline_cumulative_solved``).
+
+    result = search(programs, tasks, progress=...)     # or cached_search(...)
+    solved = result.solved(n_mutants=9600)             # tasks solved, top-3
+
+Cost: 19,200 mutants × 400 tasks is ~34 M (program, input) runs. Three things make it
+affordable on 2 cores:
+  * every worker holds all programs once, compiled into one ``SharedPlan``: a call that
+    several programs share (mutants share most lines with their parent) runs once per input;
+  * a unit of work is one task (all programs on its inputs): one message each way, nothing
+    per program on the parent's side;
+  * a program runs on a task's test inputs only when it is exact on a demonstration (it
+    cannot be a candidate otherwise).
+Results are cached on disk by (programs, tasks, limits), so a second run pays nothing.
+
+Workers are sandboxed like the Executor's (execute.py): a hard per-program timeout inside
+the worker, a memory cap, and a parent watchdog that kills a worker stuck past the
+timeout, counts the program it was on as a timeout for that task and re-runs the task
+without it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from multiprocessing import connection as mp_connection
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from codeit_core.grids import Grid
+from codeit_core.tasks import Task
+
+CACHE_VERSION = 1
+DEFAULT_TIMEOUT = 0.5
+Progress = Callable[[int, int], None]
+
+# shared progress slots of a search worker: program index, start of its run (0: idle),
+# ready flag
+_PROGRAM, _START, _READY = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class SearchCandidate:
+    """A program exact on at least one demonstration of a task."""
+
+    task_id: str
+    program: int
+    """index into ``SearchResult.programs``"""
+    demo_accuracy: float
+    test_correct: bool
+
+
+@dataclass
+class SearchResult:
+    """Every candidate of every search task, and what the search cost."""
+
+    programs: list[str]
+    """the searched programs: the reference programs first, then the mutants in the order
+    they were generated"""
+    n_references: int
+    task_ids: list[str]
+    candidates: list[SearchCandidate] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_mutants(self) -> int:
+        return len(self.programs) - self.n_references
+
+    def top3(self, n_mutants: int | None = None) -> dict[str, list[tuple[SearchCandidate, str]]]:
+        """Per task, its top-3 candidates among the reference programs and the first
+        `n_mutants` mutants (all when None), as (candidate, program text)."""
+        from codeit_core.metrics import rank_key
+
+        limit = len(self.programs) if n_mutants is None else self.n_references + n_mutants
+        by_task: dict[str, list[tuple[SearchCandidate, str]]] = {}
+        for c in self.candidates:
+            if c.program < limit:
+                by_task.setdefault(c.task_id, []).append((c, self.programs[c.program]))
+        return {t: sorted(cs, key=lambda ct: rank_key(ct[0].demo_accuracy, ct[1]))[:3]
+                for t, cs in by_task.items()}
+
+    def solved(self, n_mutants: int | None = None) -> set[str]:
+        """Tasks one of whose top-3 candidates is right on every test output."""
+        return {t for t, cs in self.top3(n_mutants).items() if any(c.test_correct for c, _ in cs)}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": CACHE_VERSION, "programs": self.programs,
+                "n_references": self.n_references, "task_ids": self.task_ids,
+                "candidates": [[c.task_id, c.program, c.demo_accuracy, int(c.test_correct)]
+                               for c in self.candidates],
+                "stats": self.stats}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "SearchResult":
+        return cls(list(data["programs"]), int(data["n_references"]), list(data["task_ids"]),
+                   [SearchCandidate(t, int(p), float(a), bool(ok))
+                    for t, p, a, ok in data["candidates"]], dict(data.get("stats", {})))
+
+
+# ---------------------------------------------------------------------------------------
+# Worker side
+# ---------------------------------------------------------------------------------------
+
+def _evaluate_task(plan: Any, demos: Sequence[tuple[Grid, Grid]],
+                   tests: Sequence[tuple[Grid, Grid]], excluded: frozenset[int],
+                   timeout: float, progress: Any) -> dict[str, Any]:
+    """Every program of `plan` on one task: candidates and counts."""
+    from codeit_core.execute import _Timeout, arm_alarm
+
+    n = len(plan.plans)
+    exact = [0] * n
+    valid = [False] * n
+    errors: Counter[str] = Counter()
+    executions = 0
+    clock = time.monotonic
+
+    def run(index: int, state: Any) -> Any:
+        progress[_PROGRAM] = index
+        progress[_START] = clock()
+        try:
+            with arm_alarm(timeout):
+                output, kind, _ = plan.run(index, state)
+        except _Timeout:
+            output, kind = None, "timeout"
+        finally:
+            progress[_START] = 0.0
+        if kind is not None:
+            errors[kind] += 1
+        return output
+
+    for grid, target in demos:
+        state = plan.start(grid)
+        for position, index in enumerate(plan.order):
+            if index not in excluded:
+                executions += 1
+                output = run(index, state)
+                if output is not None:
+                    valid[index] = True
+                    if output == target:
+                        exact[index] += 1
+            plan.release_after(position, state)
+    chosen = [i for i in plan.order if exact[i]]
+    correct = {i: True for i in chosen}
+    for grid, target in tests:
+        state = plan.start(grid)
+        for index in chosen:
+            executions += 1
+            if run(index, state) != target:
+                correct[index] = False
+    errors["timeout"] += len(excluded) * len(demos)
+    return {"candidates": [(i, exact[i], correct[i]) for i in sorted(chosen)],
+            "valid_programs": sum(valid), "executions": executions, "errors": dict(errors)}
+
+
+def _worker_main(conn: Any, progress: Any, programs: list[str], timeout: float,
+                 memory_mb: int) -> None:
+    """Compile `programs` once, then evaluate tasks sent on `conn` until it closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from codeit_core import dsl
+    from codeit_core.dsl.shared import SharedPlan
+    from codeit_core.execute import install_alarm, limit_memory
+
+    parsed = []
+    for text in programs:
+        try:
+            parsed.append(dsl.parse(text))
+        except dsl.DSLError:
+            parsed.append(None)
+    plan = SharedPlan(parsed)
+    limit_memory(memory_mb)
+    install_alarm()
+    progress[_READY] = 1.0
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        job_id, demos, tests, excluded = message
+        reply = _evaluate_task(plan, demos, tests, frozenset(excluded), timeout, progress)
+        try:
+            conn.send((job_id, reply))
+        except (OSError, ValueError):
+            return
+
+
+# ---------------------------------------------------------------------------------------
+# Parent side
+# ---------------------------------------------------------------------------------------
+
+class SearchError(RuntimeError):
+    """The search cannot run (its worker processes keep dying)."""
+
+
+def search(programs: Sequence[str], tasks: Sequence[Task], n_references: int = 0,
+           workers: int | None = None, timeout: float = DEFAULT_TIMEOUT,
+           memory_mb: int = 1536, progress: Progress | None = None) -> SearchResult:
+    """Run every program on every task's demonstrations (and, for candidates, its tests).
+
+    `progress(tasks_done, tasks_total)` is called as tasks finish."""
+    from codeit_core.execute import _BARE_MAIN, _START_LOCK
+
+    started = time.perf_counter()
+    programs = list(programs)
+    result = SearchResult(programs, n_references, [t.id for t in tasks])
+    n_workers = max(1, min(workers or os.cpu_count() or 1, len(tasks) or 1))
+    jobs = {i: (tuple((p.input, p.output) for p in t.train),
+                tuple((p.input, p.output) for p in t.test)) for i, t in enumerate(tasks)}
+    excluded: dict[int, set[int]] = {i: set() for i in jobs}
+    pending = list(jobs)
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["codeit_core.search", "codeit_core.dsl"])
+    slots: list[dict[str, Any] | None] = [None] * n_workers
+    limit = timeout + max(0.25, timeout)
+    totals: Counter[str] = Counter()
+    executions = valid_pairs = restarts = 0
+    done = 0
+
+    def spawn() -> dict[str, Any]:
+        shared = ctx.RawArray("d", 3)
+        parent, child = ctx.Pipe(duplex=True)
+        process = ctx.Process(target=_worker_main, name="codeit-search-worker", daemon=True,
+                              args=(child, shared, programs, timeout, memory_mb))
+        with _START_LOCK:  # no re-import of the caller's __main__ in the worker
+            main = sys.modules.get("__main__")
+            sys.modules["__main__"] = _BARE_MAIN
+            try:
+                process.start()
+            finally:
+                if main is not None:
+                    sys.modules["__main__"] = main
+        child.close()
+        return {"process": process, "conn": parent, "progress": shared, "job": None}
+
+    def discard(k: int) -> None:
+        w = slots[k]
+        slots[k] = None
+        if w is None:
+            return
+        if w["process"].is_alive():
+            w["process"].kill()
+        w["process"].join(2.0)
+        w["conn"].close()
+
+    if progress:
+        progress(0, len(jobs))
+    try:
+        while pending or any(w and w["job"] is not None for w in slots):
+            for k in range(n_workers):
+                if not pending:
+                    break
+                w = slots[k]
+                if w is None:
+                    w = slots[k] = spawn()
+                if w["job"] is not None:
+                    continue
+                job = pending.pop(0)
+                demos, tests = jobs[job]
+                try:
+                    w["conn"].send((job, demos, tests, sorted(excluded[job])))
+                except (OSError, ValueError):
+                    pending.insert(0, job)
+                    discard(k)
+                    continue
+                w["job"] = job
+            waitables = [x for w in slots if w for x in (w["conn"], w["process"].sentinel)]
+            ready = set(mp_connection.wait(waitables, timeout=0.05))
+            for k, w in enumerate(slots):
+                if w is None or w["job"] is None:
+                    continue
+                job = w["job"]
+                if w["conn"] in ready:
+                    try:
+                        job_id, reply = w["conn"].recv()
+                    except (EOFError, OSError):
+                        reply = None
+                    if reply is not None and job_id == job:
+                        w["job"] = None
+                        task = tasks[job]
+                        for index, n_exact, correct in reply["candidates"]:
+                            result.candidates.append(SearchCandidate(
+                                task.id, index, n_exact / len(task.train), bool(correct)))
+                        executions += reply["executions"]
+                        valid_pairs += reply["valid_programs"]
+                        totals.update(reply["errors"])
+                        done += 1
+                        if progress:
+                            progress(done, len(jobs))
+                        continue
+                stuck = (w["progress"][_START]
+                         and time.monotonic() - w["progress"][_START] > limit)
+                if stuck or not w["process"].is_alive():
+                    # the program in flight is a timeout (or fatal) for this task: re-run
+                    # the task on a fresh worker without it
+                    if w["progress"][_READY] and (stuck or w["progress"][_START]):
+                        excluded[job].add(int(w["progress"][_PROGRAM]))
+                    elif restarts > 5 * n_workers + 5:
+                        raise SearchError("search worker processes keep dying before "
+                                          "evaluating anything; see their stderr")
+                    restarts += 1
+                    pending.insert(0, job)
+                    discard(k)
+    finally:
+        for k, w in enumerate(slots):
+            if w is not None:
+                try:
+                    w["conn"].send(None)
+                except (OSError, ValueError):
+                    pass
+        for k in range(n_workers):
+            w = slots[k]
+            if w is not None:
+                w["process"].join(1.0)
+                discard(k)
+    result.candidates.sort(key=lambda c: (c.task_id, c.program))
+    result.stats = {"programs": len(programs), "references": n_references,
+                    "mutants": len(programs) - n_references, "tasks": len(tasks),
+                    "executions": executions, "valid_program_task_pairs": valid_pairs,
+                    "candidates": len(result.candidates),
+                    "errors": dict(sorted(totals.items())), "worker_restarts": restarts,
+                    "seconds": round(time.perf_counter() - started, 2)}
+    return result
+
+
+# ---------------------------------------------------------------------------------------
+# Cache
+# ---------------------------------------------------------------------------------------
+
+def cache_dir() -> Path:
+    """Where search results are kept: $CODEIT_CACHE_DIR, else <runs folder>/.cache."""
+    from codeit_core.runs import runs_dir
+
+    env = os.environ.get("CODEIT_CACHE_DIR")
+    return Path(env) if env else runs_dir() / ".cache"
+
+
+def cache_key(programs: Sequence[str], tasks: Sequence[Task], n_references: int,
+              timeout: float) -> str:
+    """A digest of everything a search result depends on."""
+    from codeit_core.dsl import DEFAULT_LIMITS
+
+    h = hashlib.sha256()
+    h.update(json.dumps([CACHE_VERSION, n_references, timeout, repr(DEFAULT_LIMITS)]).encode())
+    for text in programs:
+        h.update(text.encode() + b"\0")
+    for t in tasks:
+        h.update(json.dumps([t.id, t.to_json()], separators=(",", ":")).encode())
+    return h.hexdigest()[:32]
+
+
+def cached_search(programs: Sequence[str], tasks: Sequence[Task], n_references: int = 0,
+                  workers: int | None = None, timeout: float = DEFAULT_TIMEOUT,
+                  progress: Progress | None = None, cache: Path | None = None
+                  ) -> SearchResult:
+    """``search``, reusing a stored result for the same programs, tasks and limits."""
+    folder = Path(cache) if cache is not None else cache_dir()
+    path = folder / "search" / f"{cache_key(programs, tasks, n_references, timeout)}.json.gz"
+    try:
+        with gzip.open(path, "rt") as f:
+            result = SearchResult.from_json(json.load(f))
+        result.stats = {**result.stats, "cached": True}
+        if progress:
+            progress(len(tasks), len(tasks))
+        return result
+    except (OSError, ValueError, KeyError, TypeError, EOFError):
+        pass  # absent or unreadable: search again
+    result = search(programs, tasks, n_references, workers, timeout, progress=progress)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+        with gzip.open(tmp, "wt") as f:
+            json.dump(result.to_json(), f, separators=(",", ":"))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache that cannot be written (read-only, full disk) only costs time
+    result.stats = {**result.stats, "cached": False}
+    return result
