@@ -5,9 +5,9 @@
                                     run a DSL program on a task, pair by pair
   solutions --verify                check every reference program on its training task
   run --run-dir DIR ...             CodeIt meta-iterations, resumable (see cli_run.py)
-  bench --protocol {smoke,standard} --json OUT
-                                    the default policy on ARC-AGI-1 evaluation, with a
-                                    learning-off control (see bench.py)
+  bench --protocol {mutation,tune,smoke,standard,long} --json OUT
+                                    the paper's mutation baseline, or the default policy
+                                    with a learning-off control (see bench.py)
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """``python -m codeit_core bench``: a policy through benchmark protocols, with its control.
 
+    python -m codeit_core bench --protocol mutation --json bench/mutation.json
     python -m codeit_core bench --protocol smoke --json bench/smoke.json
     python -m codeit_core bench --protocol standard --json bench/standard.json \\
         [--policy neural] [--ablation A2] [--run-dir DIR] [--no-control]
@@ -19,7 +20,7 @@ from codeit_core.runs import ABLATIONS, POLICIES, ConfigError
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = subparsers.add_parser("bench", help="benchmark a policy (and its learning-off "
-                              "control) on ARC-AGI-1 evaluation tasks",
+                              "control), or the paper's mutation baseline",
                               description=__doc__.splitlines()[0])
     _arguments(p)
     p.set_defaults(func=main)
@@ -41,23 +42,42 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--iterations", type=int, help="override the protocol's meta-iterations")
     p.add_argument("--tasks", help="override the protocol's task subset")
     p.add_argument("--seed", type=int, help="run seed (default 0)")
+    p.add_argument("--seed-mutants", type=int, help="override the seed pool's mutants")
+    p.add_argument("--search-mutants", type=int,
+                   help="override the mutants run on every search task")
     p.add_argument("--policy-options", default="{}",
                    help="JSON object of extra policy options")
+    p.add_argument("--wall-budget", type=float, metavar="SECONDS",
+                   help="start no meta-iteration that would end after this many seconds "
+                        "(seeding included; the long protocol's default is 3600)")
+    p.add_argument("--mutants", help="mutation protocol: comma-separated mutant budgets "
+                   "(default 9600,19200)")
 
 
 def main(args: argparse.Namespace) -> int:
     from codeit_core.bench import run_protocol
 
-    overrides = {k: getattr(args, k) for k in ("iterations", "tasks", "seed")
+    overrides = {k: getattr(args, k) for k in ("iterations", "tasks", "seed", "seed_mutants",
+                                               "search_mutants")
                  if getattr(args, k) is not None}
     try:
+        budgets = None
+        if args.mutants:
+            try:
+                budgets = [int(x) for x in args.mutants.split(",") if x.strip()]
+            except ValueError:
+                raise ValueError(f"--mutants {args.mutants!r}: expected numbers like "
+                                 f"9600,19200") from None
+            if not budgets or min(budgets) < 1:
+                raise ValueError("--mutants: every budget must be at least 1")
         options = json.loads(args.policy_options)
         if not isinstance(options, dict):
             raise ValueError("--policy-options must be a JSON object")
         report = run_protocol(args.protocol, args.json, policy=args.policy,
                               ablation=args.ablation or "", run_dir=args.run_dir,
                               control=not args.no_control, overrides=overrides,
-                              policy_options=options)
+                              policy_options=options, mutation_budgets=budgets,
+                              wall_budget=args.wall_budget)
     except (ConfigError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

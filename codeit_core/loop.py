@@ -116,6 +116,7 @@ class CodeItLoop:
         self._own_executor = executor is None
         self.executor = executor or Executor(workers=c.workers or None, timeout=c.timeout)
         self.progress = progress or (lambda phase, done, total: None)
+        self.search_result: Any = None  # the search tasks' full result, once seeded here
         self.state = self._resume_state()
 
     # ------------------------------------------------------------------ lifecycle
@@ -284,6 +285,7 @@ class CodeItLoop:
                                progress=lambda d, n: self.progress("seed: search tasks", d, n))
         result.stats["solved"] = len(result.solved())
         result.stats["mutant_samples"] = min(len(mutants), c.search_mutants) + max(more, 0)
+        self.search_result = result
         return result
 
     # ------------------------------------------------------------------ the five steps

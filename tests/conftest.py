@@ -5,8 +5,10 @@ Plain helpers live in `helpers.py` (conftest modules are not for importing)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+# The search-task cache of every run the tests start (subprocesses inherit it): never the
+# repository's runs folder.
+os.environ.setdefault("CODEIT_CACHE_DIR", tempfile.mkdtemp(prefix="codeit-test-cache-"))
 
 
 @pytest.fixture

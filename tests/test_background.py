@@ -18,7 +18,8 @@ from codeit_core.loop import CodeItLoop
 from codeit_core.runs import RunConfig, RunDir
 
 TINY = dict(dataset="arc1-train", tasks="3", policy="mutation", samples_per_task=4,
-            learn_size=50, seed_mutants=20, workers=2, iterations=2)
+            learn_size=50, seed_mutants=20, search_mutants=20, workers=2,
+            iterations=2)
 
 
 def make_run(tmp_path, name: str = "bg", **changes) -> RunDir:

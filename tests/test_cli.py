@@ -50,11 +50,67 @@ def test_run_with_a_bad_setting_says_which_field(tmp_path):
 def test_bench_runs_end_to_end_on_a_tiny_budget(tmp_path):
     out = tmp_path / "bench.json"
     result = codeit("bench", "--protocol", "smoke", "--policy", "mutation", "--tasks", "3",
-                    "--iterations", "1", "--json", str(out), "--run-dir", str(tmp_path / "runs"))
+                    "--iterations", "1", "--seed-mutants", "30", "--search-mutants", "60",
+                    "--json", str(out), "--run-dir", str(tmp_path / "runs"))
     assert result.returncode == 0, result.stderr[-2000:]
     import json
 
     report = json.loads(out.read_text())
     text = json.dumps(report)
-    for key in ("policy_only", "cumulative", "wall"):
+    for key in ("policy_only", "cumulative", "headline_cumulative_solved", "wall"):
         assert key in text, key
+
+
+def test_bench_mutation_protocol_reports_the_baseline_curve(tmp_path):
+    out = tmp_path / "mutation.json"
+    result = codeit("bench", "--protocol", "mutation", "--tasks", "4", "--mutants", "20,40",
+                    "--seed-mutants", "10", "--json", str(out),
+                    "--run-dir", str(tmp_path / "runs"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    import json
+
+    report = json.loads(out.read_text())
+    assert report["mutation"]["samples"] == [20, 40]
+    solved = report["mutation"]["solved"]
+    assert len(solved) == 2 and 0 <= solved[0] <= solved[1] <= 4
+    assert report["paper_mutation"]["solved"][:2] == [28, 32]
+    assert report["search"]["tasks"] == 4 and report["search"]["mutant_samples"] == 40
+
+
+def test_bench_tune_protocol_searches_the_paper_split(tmp_path):
+    import json
+
+    from codeit_core.bench import paper_split
+    from codeit_core.solutions import load_solutions
+
+    out = tmp_path / "tune.json"
+    result = codeit("bench", "--protocol", "tune", "--policy", "mutation", "--iterations",
+                    "1", "--no-control", "--seed-mutants", "10", "--search-mutants", "20",
+                    "--json", str(out), "--run-dir", str(tmp_path / "runs"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(out.read_text())
+    split = paper_split()
+    assert len(split["train"]) == 311 and len(split["val"]) == 89
+    assert not set(split["train"]) & set(split["val"])
+    assert report["config"]["dataset"] == "arc1-train"
+    assert report["config"]["tasks"].split(",") == split["val"]
+    seed = report["runs"]["learning"]["seed"]
+    own = load_solutions()
+    # the 89 search tasks' own reference programs are not in the seed
+    assert seed["reference_programs"] == len(set(own) - set(split["val"]))
+    assert seed["search"]["tasks"] == 89
+
+
+def test_bench_long_protocol_stops_at_its_wall_budget(tmp_path):
+    import json
+
+    out = tmp_path / "long.json"
+    result = codeit("bench", "--protocol", "long", "--policy", "mutation", "--tasks", "3",
+                    "--seed-mutants", "10", "--search-mutants", "10", "--wall-budget", "1",
+                    "--json", str(out), "--run-dir", str(tmp_path / "runs"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(out.read_text())
+    run = report["runs"]["learning"]
+    assert "no_learning" not in report["runs"]
+    # seeding alone takes longer than a second: no iteration, or the first one only
+    assert len(run["iterations"]) <= 1 and run["stopped_by_wall_budget"] == 1.0

@@ -268,7 +268,7 @@ def test_one_loop_iteration_with_the_dspy_policy_solves_a_task(tmp_path):
     lm, engine = scripted_lm(answer)
     config = RunConfig(dataset="arc1-train", tasks="3c9b0459,007bbfb7", policy="dspy",
                        iterations=1, samples_per_task=2, learn_size=50, seed_mutants=0,
-                       workers=2, policy_options={"shots": 2, "model": "openai/gpt-4o-mini",
+                       search_mutants=0, workers=2, policy_options={"shots": 2, "model": "openai/gpt-4o-mini",
                                                   "api_key_env": "CODEIT_UNUSED_KEY"})
     with CodeItLoop.create(RunDir(tmp_path / "run"), config) as loop:
         assert isinstance(loop.policy, DSPyPolicy)

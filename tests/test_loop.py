@@ -16,7 +16,8 @@ from codeit_core.runs import ConfigError, RunConfig, RunDir
 from helpers import ROOT
 
 SMALL = dict(dataset="arc1-train", tasks="6", policy="mutation", samples_per_task=8,
-             learn_size=200, seed_mutants=40, workers=2, iterations=2)
+             learn_size=200, seed_mutants=40, search_mutants=40, workers=2,
+             iterations=2)
 
 
 def make_loop(tmp_path, name="run", **changes) -> CodeItLoop:
@@ -118,7 +119,7 @@ def run_cli(run_dir, *extra, timeout=300) -> subprocess.CompletedProcess:
 
 CLI_RUN = ["--dataset", "arc1-train", "--tasks", "20", "--iterations", "3", "--policy",
            "mutation", "--samples-per-task", "24", "--seed", "5", "--learn-size", "300",
-           "--seed-mutants", "300", "--workers", "2"]
+           "--seed-mutants", "300", "--search-mutants", "300", "--workers", "2"]
 
 
 def contents(db) -> dict:

@@ -125,7 +125,8 @@ def test_runs_through_the_real_loop(tmp_path):
     from codeit_core.runs import RunConfig, RunDir
 
     config = RunConfig(policy="neural", dataset="arc1-train", tasks="3", samples_per_task=4,
-                       learn_size=50, seed_mutants=20, workers=2, iterations=1,
+                       learn_size=50, seed_mutants=20, search_mutants=20, workers=2,
+                       iterations=1,
                        policy_options={**TINY, "pretrain_seconds": 5.0})
     with CodeItLoop.create(RunDir(tmp_path / "run"), config) as loop:
         loop.run_iterations(1)

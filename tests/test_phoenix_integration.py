@@ -76,7 +76,7 @@ def test_phoenix_on_loopback_receives_and_returns_a_traced_iteration(tmp_path, m
             with CodeItLoop.create(RunDir(runs / PROJECT), RunConfig(
                     dataset="arc1-train", tasks="3", policy="mutation", samples_per_task=4,
                     learn_size=50,
-                    seed_mutants=20, workers=2)) as loop:
+                    seed_mutants=20, search_mutants=20, workers=2)) as loop:
                 metrics = loop.run_iteration()
         finally:
             tracing.disable()  # flushes the batch

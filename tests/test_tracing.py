@@ -18,7 +18,7 @@ from helpers import ROOT
 FAKE_KEY = "sk-test-0123456789abcdefFAKEFAKE"
 STEPS = ("codeit.learn", "codeit.sample", "codeit.execute", "codeit.store", "codeit.score")
 TINY = dict(dataset="arc1-train", tasks="3", policy="mutation", samples_per_task=4,
-            learn_size=50, seed_mutants=20, workers=2)
+            learn_size=50, seed_mutants=20, search_mutants=20, workers=2)
 
 
 @pytest.fixture
@@ -257,7 +257,8 @@ def test_cli_trace_flag_sends_spans_over_otlp_http(tmp_path):
         args = [sys.executable, "-m", "codeit_core", "run", "--run-dir",
                 str(tmp_path / "cli-run"), "--dataset", "arc1-train", "--tasks", "3",
                 "--iterations", "1", "--samples-per-task", "4", "--learn-size", "50",
-                "--seed-mutants", "20", "--workers", "2", "--trace", url]
+                "--seed-mutants", "20", "--search-mutants", "20", "--workers", "2",
+                "--trace", url]
         env = {**__import__("os").environ, "OPENAI_API_KEY": FAKE_KEY}
         done = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=env,
                               timeout=300)

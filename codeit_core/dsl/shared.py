@@ -25,7 +25,8 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from codeit_core.dsl.errors import DEFAULT_LIMITS, DSLError, Limits
-from codeit_core.dsl.interpreter import _execute, _grid_problem_fast, compile_program
+from codeit_core.dsl.interpreter import _GRID, _INT, _PAIR, _SIZED, _execute, \
+    _grid_problem_fast, compile_program
 from codeit_core.dsl.program import INPUT, Const, PrimRef, Program, Ref
 from codeit_core.dsl.registry import REGISTRY
 
@@ -36,8 +37,9 @@ class SharedPlan:
     """Programs compiled into one slot space; see the module docstring."""
 
     def __init__(self, programs: Sequence[Program | None],
-                 limits: Limits = DEFAULT_LIMITS) -> None:
+                 limits: Limits = DEFAULT_LIMITS, dedupe_values: bool = True) -> None:
         self.limits = limits
+        self.dedupe_values = dedupe_values
         self.template: list[Any] = [None]  # slot 0: the input grid
         self.plans: list[tuple[Program, tuple, int] | None] = []
         self.static_errors: dict[int, tuple[str, str]] = {}
@@ -105,30 +107,30 @@ class SharedPlan:
         """Distinct calls over all programs (what one input costs at most)."""
         return sum(v is _UNSET for v in self.template)
 
-    def start(self, grid: Any) -> tuple[list[Any], dict[int, tuple[str, str]]]:
-        """Fresh state for one input grid: (slot values, failed slots)."""
-        env = self.template[:]
-        env[0] = grid
-        return env, {}
+    def start(self, grid: Any) -> "_State":
+        """Fresh state for one input grid."""
+        return _State(self, grid)
 
-    def release_after(self, position: int, state: tuple[list[Any], dict]) -> None:
+    def release_after(self, position: int, state: "_State") -> None:
         """Free the values no program after `position` (in ``order``) needs."""
-        env = state[0]
+        env = state.env
         for slot in self.release[position]:
             env[slot] = _UNSET
 
-    def run(self, index: int, state: tuple[list[Any], dict[int, tuple[str, str]]]
+    def run(self, index: int, state: "_State", check_output: bool = True
             ) -> tuple[Any, str | None, str]:
         """Program `index` on the state's input: (output, None, "") or (None, kind, message).
 
-        A BaseException from outside (the caller's timeout alarm) marks the call it
-        interrupted as a timeout and propagates."""
+        Without `check_output` the final value is returned as it is, valid grid or not (a
+        caller comparing it with a target grid needs no more). A BaseException from
+        outside (the caller's timeout alarm) marks the call it interrupted as a timeout
+        and propagates."""
         plan = self.plans[index]
         if plan is None:
             kind, message = self.static_errors[index]
             return None, kind, message
         program, steps, out = plan
-        env, failed = state
+        env, failed, ids, memo = state.env, state.failed, state.ids, state.memo
         for i, step in enumerate(steps):
             target = step[6]
             if env[target] is not _UNSET:
@@ -136,16 +138,62 @@ class SharedPlan:
             known = failed.get(target)
             if known is not None:
                 return None, known[0], known[1]
+            # the same function on equal values: computed already under another slot
+            key = (step[8], tuple([ids[s] for s in step[5]]))
+            done = memo.get(key) if self.dedupe_values else None
+            if done is not None:
+                if done[0] is None:
+                    failed[target] = done[1]
+                    return None, done[1][0], done[1][1]
+                env[target] = done[1]
+                ids[target] = done[0]
+                continue
             try:
                 _execute((step,), env, self.limits, program)
             except DSLError as e:
                 failed[target] = (e.kind, f"line {i + 1}: {e.message}")
+                memo[key] = (None, failed[target])
                 return None, failed[target][0], failed[target][1]
             except BaseException:
                 failed[target] = ("timeout", "ran out of time")
                 raise
+            if self.dedupe_values:
+                ids[target] = state.identify(env[target], step[7], target)
+                memo[key] = (ids[target], env[target])
         value = env[out]
-        problem = _grid_problem_fast(value)
-        if problem is not None:
-            return None, "invalid_grid", f"the output {problem}"
+        if check_output:
+            problem = _grid_problem_fast(value)
+            if problem is not None:
+                return None, "invalid_grid", f"the output {problem}"
         return value, None, ""
+
+
+# check codes (interpreter) of values whose equality is exact: grids, integers, pairs,
+# sets of cells or positions — never booleans, which compare equal to 0 and 1
+_EXACT_CHECKS = frozenset({_GRID, _INT, _PAIR, _SIZED})
+
+
+class _State:
+    """What one input has computed: slot values, failed slots, and the value-level
+    memo — a call of the same function on equal argument values (e.g. after a mutated
+    line that changed nothing on this input) is not computed twice."""
+
+    __slots__ = ("env", "failed", "ids", "memo", "values")
+
+    def __init__(self, plan: SharedPlan, grid: Any) -> None:
+        self.env = plan.template[:]
+        self.env[0] = grid
+        self.failed: dict[int, tuple[str, str]] = {}
+        # a value id per slot: constants and the input are their own slot; a computed
+        # value gets the id of an equal earlier value when its type compares exactly
+        self.ids: list[Any] = list(range(len(plan.template)))
+        self.memo: dict[tuple, tuple] = {}
+        self.values: dict[tuple, int] = {(type(grid), grid): 0}
+
+    def identify(self, value: Any, check: int, slot: int) -> Any:
+        if check not in _EXACT_CHECKS:
+            return slot
+        try:
+            return self.values.setdefault((type(value), value), slot)
+        except TypeError:  # unhashable: its own value
+            return slot

@@ -24,7 +24,8 @@ import reliability_stats as stats
 AREA = "concurrency"
 BUSY_RUN = ["--dataset", "arc1-train", "--tasks", "12", "--iterations", "500", "--policy",
             "mutation", "--samples-per-task", "24", "--seed", "4", "--learn-size", "150",
-            "--seed-mutants", "80", "--workers", "1", "--timeout", "1.0"]
+            "--seed-mutants", "80", "--search-mutants", "80", "--workers", "1",
+            "--timeout", "1.0"]
 LOCKED = re.compile(r"database is locked|OperationalError|database table is locked",
                     re.IGNORECASE)
 

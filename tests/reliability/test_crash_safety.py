@@ -23,7 +23,8 @@ import reliability_stats as stats
 AREA = "crash safety"
 CONFIG = ["--dataset", "arc1-train", "--tasks", "10", "--iterations", "40", "--policy",
           "mutation", "--samples-per-task", "16", "--seed", "9", "--learn-size", "120",
-          "--seed-mutants", "80", "--workers", "1", "--timeout", "1.0"]
+          "--seed-mutants", "80", "--search-mutants", "80", "--workers", "1", "--timeout",
+          "1.0"]
 ITERATIONS = 40
 MIN_KILLS = 24
 PHASES = ["started", "learned", "executed", "stored", "scored"]

@@ -90,7 +90,7 @@ def test_run_never_writes_api_keys_from_the_environment(tmp_path):
             [sys.executable, "-m", "codeit_core", "run", "--run-dir", str(run_dir),
              "--dataset", "arc1-train", "--tasks", "3", "--iterations", "2", "--policy",
              "mutation", "--samples-per-task", "4", "--learn-size", "30",
-             "--seed-mutants", "10", "--workers", "1"],
+             "--seed-mutants", "10", "--search-mutants", "10", "--workers", "1"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=300)
     assert done.returncode == 0, (run_dir / "run.log").read_text()
     files = [p for p in run_dir.rglob("*") if p.is_file()]

@@ -1,0 +1,219 @@
+"""Search tasks (the paper's mutation baseline): every seed program on every search task,
+scored by the top-3 rule, cached; and how a run merges them into the headline count."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from codeit_core import search as search_module
+from codeit_core.execute import Executor
+from codeit_core.grids import to_grid
+from codeit_core.loop import CodeItLoop
+from codeit_core.relabel import rewards
+from codeit_core.runs import RunConfig, RunDir
+from codeit_core.search import SearchResult, cached_search, search
+from codeit_core.tasks import Pair, Task, load_dataset
+
+A = to_grid([[1, 2, 0], [0, 3, 0]])
+B = to_grid([[4, 0], [5, 6], [0, 7]])
+C = to_grid([[8, 1], [0, 0]])
+
+
+def rot180(g):
+    return tuple(tuple(reversed(r)) for r in reversed(g))
+
+
+def rotcw(g):
+    return tuple(zip(*g[::-1]))
+
+
+def task(task_id, demos, tests):
+    return Task(task_id, tuple(Pair(i, o) for i, o in demos), tuple(Pair(i, o) for i, o in tests))
+
+
+# "half" is a half turn, demos and test alike. "trap": a quarter turn explains the first
+# demonstration only, and the test wants something else.
+HALF = task("half", [(A, rot180(A)), (B, rot180(B))], [(C, rot180(C))])
+TRAP = task("trap", [(A, rotcw(A)), (B, B)], [(C, C)])
+PROGRAMS = ["O = rotate_cw(I)", "O = rotate_180(I)", "O = flip_vertical(I)",
+            "x1 = rotate_cw(I)\nO = rotate_cw(x1)", "this is not a program"]
+
+
+def test_a_known_program_solves_a_known_task_through_the_search():
+    result = search(PROGRAMS, [HALF, TRAP], n_references=1, workers=2)
+    by = {(c.task_id, PROGRAMS[c.program]): c for c in result.candidates}
+    assert by[("half", "O = rotate_180(I)")].demo_accuracy == 1.0
+    assert by[("half", "O = rotate_180(I)")].test_correct
+    # the same behaviour written in two lines is a candidate too, ranked after the shorter
+    assert by[("half", "x1 = rotate_cw(I)\nO = rotate_cw(x1)")].test_correct
+    top = result.top3()["half"]
+    assert [text for _, text in top][0] == "O = rotate_180(I)"
+    # the quarter turn is exact on one demonstration of "trap" and wrong on its test
+    trap = by[("trap", "O = rotate_cw(I)")]
+    assert trap.demo_accuracy == 0.5 and not trap.test_correct
+    assert result.solved() == {"half"}
+    assert result.stats["tasks"] == 2 and result.stats["programs"] == 5
+    assert result.stats["errors"]["syntax"] == 4  # the bad text, on every demonstration
+    assert result.n_mutants == 4
+
+
+def test_only_the_first_mutants_count_at_a_smaller_budget():
+    # reference: the quarter turn; mutants: the half turn first, then the rest
+    programs = ["O = rotate_cw(I)", "O = rotate_180(I)", "O = flip_vertical(I)"]
+    result = search(programs, [HALF, TRAP], n_references=1, workers=1)
+    assert result.solved(n_mutants=0) == set()
+    assert result.solved(n_mutants=1) == {"half"}
+
+
+RIGHT = ("x1 = flip_vertical(I)\nx2 = flip_horizontal(x1)\nx3 = rotate_cw(x2)\n"
+         "x4 = rotate_cw(x3)\nx5 = rotate_cw(x4)\nO = rotate_cw(x5)")  # a long half turn
+
+
+def test_top3_rule_better_demo_accuracy_ranks_first():
+    # each wrong program recolours a colour of B (absent from A): exact on A's demo only
+    wrong = [f"x1 = replace_colour(I, {c}, 9)\nO = rotate_180(x1)" for c in (4, 5, 6)]
+    result = search(wrong + [RIGHT], [HALF], workers=1)
+    accuracy = {result.programs[c.program]: c.demo_accuracy for c in result.candidates}
+    assert all(accuracy[w] == 0.5 for w in wrong) and accuracy[RIGHT] == 1.0
+    assert result.solved() == {"half"}
+
+
+def test_top3_rule_a_right_program_ranked_fourth_does_not_solve():
+    # one demonstration; three short programs exact on it recolour 8, which only the
+    # test input has: as good on the demos as the right one, shorter, wrong on the test
+    one_demo = task("one", [(A, rot180(A))], [(C, rot180(C))])
+    wrong = [f"x1 = replace_colour(I, 8, {c})\nO = rotate_180(x1)" for c in (9, 7, 6)]
+    result = search(wrong + [RIGHT], [one_demo], workers=1)
+    assert len(result.candidates) == 4
+    assert [text for _, text in result.top3()["one"]] == sorted(wrong)
+    assert result.solved() == set()
+    # with one wrong program fewer the right one is third, and solves
+    result = search(wrong[:2] + [RIGHT], [one_demo], workers=1)
+    assert result.solved() == {"one"}
+
+
+def test_search_agrees_with_the_executor_on_real_tasks():
+    from codeit_core.solutions import load_solutions
+
+    texts = list(load_solutions().values())[:60]
+    tasks = load_dataset("arc1-eval")[:6] + load_dataset("arc1-train")[:6]
+    result = search(texts, tasks, workers=2)
+    found = {(c.task_id, c.program): (c.demo_accuracy, c.test_correct)
+             for c in result.candidates}
+    expected = {}
+    with Executor(workers=2) as ex:
+        for t in tasks:
+            runs = ex.run_batch([(text, t.demo_inputs + t.test_inputs) for text in texts])
+            for i, res in enumerate(runs):
+                demo = [r.output for r in res[:len(t.train)]]
+                test = [r.output for r in res[len(t.train):]]
+                acc = rewards(demo, [p.output for p in t.train]).demo_accuracy
+                if acc > 0:
+                    expected[(t.id, i)] = (acc, all(o is not None and o == p.output
+                                                    for o, p in zip(test, t.test)))
+    assert found == expected
+    assert any(ok for _, ok in found.values())  # the training tasks' own programs
+
+
+def test_a_program_over_its_time_is_a_timeout_and_the_rest_goes_on():
+    big = to_grid([[(r * c) % 10 for c in range(30)] for r in range(30)])
+    slow = task("slow", [(big, rot180(big)), (A, rot180(A))], [(C, rot180(C))])
+    programs = ["O = rotate_180(I)",
+                "x1 = colour_components(I)\nx2 = largest_object(x1)\nO = crop_to_patch(I, x2)"]
+    result = search(programs, [slow], workers=1, timeout=0.0002)
+    assert result.stats["errors"].get("timeout", 0) >= 1
+    assert result.stats["tasks"] == 1
+
+
+def test_the_cache_reuses_a_search(tmp_path, monkeypatch):
+    first = cached_search(PROGRAMS, [HALF, TRAP], n_references=1, workers=1, cache=tmp_path)
+    assert first.stats["cached"] is False
+    assert list((tmp_path / "search").glob("*.json.gz"))
+
+    def no_search(*a, **k):
+        raise AssertionError("searched again")
+
+    monkeypatch.setattr(search_module, "search", no_search)
+    second = cached_search(PROGRAMS, [HALF, TRAP], n_references=1, workers=1, cache=tmp_path)
+    assert second.stats["cached"] is True
+    assert second.candidates == first.candidates and second.solved() == {"half"}
+    # other programs or other tasks are another search
+    with pytest.raises(AssertionError, match="searched again"):
+        cached_search(PROGRAMS[:2], [HALF], n_references=1, workers=1, cache=tmp_path)
+
+
+def test_a_damaged_cache_file_is_searched_again(tmp_path):
+    cached_search(PROGRAMS, [HALF], n_references=1, workers=1, cache=tmp_path)
+    [path] = (tmp_path / "search").glob("*.json.gz")
+    path.write_bytes(b"not gzip")
+    again = cached_search(PROGRAMS, [HALF], n_references=1, workers=1, cache=tmp_path)
+    assert again.stats["cached"] is False and again.solved() == {"half"}
+
+
+def test_result_round_trips_through_json():
+    result = search(PROGRAMS, [HALF, TRAP], n_references=1, workers=1)
+    back = SearchResult.from_json(json.loads(json.dumps(result.to_json())))
+    assert back.candidates == result.candidates and back.programs == result.programs
+
+
+SMALL = dict(dataset="arc1-train", tasks="3c9b0459,6150a2bd,007bbfb7", policy="mutation",
+             samples_per_task=4, learn_size=50, seed_mutants=30, search_mutants=60,
+             workers=2, iterations=1)
+
+
+def test_a_run_merges_the_search_into_the_headline_count(tmp_path):
+    with CodeItLoop.create(RunDir(tmp_path / "run"), RunConfig(**SMALL)) as loop:
+        summary = loop.seed()
+        from codeit_core.solutions import load_solutions
+
+        own = load_solutions()
+        # a task of the search set does not seed with its own reference program
+        assert "3c9b0459" in own
+        assert summary["reference_programs"] == len(own) - sum(
+            t in own for t in SMALL["tasks"].split(","))
+        found = summary["search"]
+        assert found["tasks"] == 3 and found["mutant_samples"] == 60
+        rows = loop.conn.execute("SELECT task_id, rank, program FROM search_candidates "
+                                 "ORDER BY task_id, rank").fetchall()
+        assert own["3c9b0459"] not in {p for _, _, p in rows}
+        assert all(rank <= 3 for _, rank, _ in rows)
+        metrics = loop.run_iteration()
+        assert metrics["headline_cumulative_solved"] >= metrics["cumulative_solved"]
+        assert metrics["headline_cumulative_solved"] >= found["solved"]
+        scopes = {s for (s,) in loop.conn.execute("SELECT DISTINCT scope FROM candidates")}
+        assert "headline_cumulative" in scopes or not rows
+
+
+def test_a6_runs_no_search_and_its_headline_is_the_cumulative(tmp_path):
+    config = RunConfig(**{**SMALL, "ablation": "A6"})
+    with CodeItLoop.create(RunDir(tmp_path / "run"), config) as loop:
+        assert loop.seed()["search"] is None
+        metrics = loop.run_iteration()
+        assert metrics["headline_cumulative_solved"] == metrics["cumulative_solved"]
+        assert loop.conn.execute("SELECT COUNT(*) FROM search_candidates").fetchone()[0] == 0
+
+
+def test_a_database_of_schema_1_is_migrated(tmp_path):
+    import sqlite3
+
+    from codeit_core import db
+
+    path = tmp_path / "run.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.executescript(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "INSERT INTO meta VALUES ('schema_version', '1');"
+        "CREATE TABLE candidates (iteration INTEGER NOT NULL, scope TEXT NOT NULL CHECK "
+        "(scope IN ('policy_only', 'cumulative')), task_id TEXT NOT NULL, rank INTEGER NOT "
+        "NULL, program TEXT NOT NULL, demo_accuracy REAL NOT NULL, test_correct INTEGER NOT "
+        "NULL, PRIMARY KEY (iteration, scope, task_id, rank));"
+        "INSERT INTO candidates VALUES (1, 'cumulative', 't', 1, 'O = I', 1.0, 1);")
+    conn.close()
+    conn = db.connect(path)
+    assert conn.execute("SELECT * FROM candidates").fetchall() == [
+        (1, "cumulative", "t", 1, "O = I", 1.0, 1)]
+    conn.execute("INSERT INTO candidates VALUES (1, 'headline_cumulative', 't', 1, 'O = I', "
+                 "1.0, 1)")
+    assert db.get_meta(conn, "schema_version") == 2
