@@ -118,26 +118,6 @@ def install_alarm() -> None:
     signal.signal(signal.SIGALRM, _on_alarm)
 
 
-class arm_alarm:
-    """``with arm_alarm(seconds): ...`` raises ``_Timeout`` in the body after `seconds`
-    (in a process that called ``install_alarm``)."""
-
-    __slots__ = ("seconds",)
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-
-    def __enter__(self) -> None:
-        global _armed
-        _armed = True
-        signal.setitimer(signal.ITIMER_REAL, self.seconds)
-
-    def __exit__(self, *exc: Any) -> None:
-        global _armed
-        _armed = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-
-
 def limit_memory(memory_mb: int) -> None:
     """Cap this process's address space at its current size plus `memory_mb`."""
     try:

@@ -34,10 +34,14 @@ CHECKPOINTS = "checkpoints"
 LOG_FILE = "run.log"
 
 ABLATIONS: dict[str, str] = {
-    "A1": "no policy samples in the buffer (only the seed pool is learned from)",
+    "A1": "no policy samples in the buffer (only the seed pool is learned from; the "
+          "paper's A1 also adds search-task experiences at a matched data budget, which "
+          "this switch does not)",
     "A2": "no hindsight relabeling (only programs that solve every demo are stored)",
     "A3": "no prioritization (uniform sampling from the buffer)",
-    "A4": "no pretraining (the policy starts from random weights)",
+    "A4": "no pretraining on the seed pool (the neural policy starts from random "
+          "weights; the paper's A4 replaces a code-pretrained language model by a random "
+          "one, which has no exact analog in a policy trained from scratch)",
     "A5": "one demonstration per task (the policy sees only the first demo pair)",
     "A6": "no mutation seed (the seed pool holds only the reference programs, and no search "
           "tasks are merged into the headline count)",

@@ -22,6 +22,7 @@ from codeit_core.background import (BackgroundError, in_sync, iteration_rows, lo
                                     request_stop, run_state, start_background)
 from codeit_core.db import get_meta
 from codeit_core.loop import CodeItLoop, select_tasks
+from codeit_core.metrics import SCOPES
 from codeit_core.relabel import POLICY_POOL, SEED_POOL, relabel
 from codeit_core.runs import ABLATIONS, POLICIES, ConfigError, RunConfig, RunDir
 from codeit_core.tasks import (DATASET_TITLES, TaskFormatError, UnknownDatasetError,
@@ -48,6 +49,16 @@ STATUS_TEXT = {"new": "new", "stepping": "stepped by hand", "starting": "startin
                "failed": "failed", "interrupted": "interrupted — resume possible"}
 SHOWN_PROGRAMS = 24
 OPEN_ERRORS = (ConfigError, UnknownTaskError, UnknownDatasetError, TaskFormatError, OSError)
+# the per-iteration solve counts (iterations.metrics) → what they count
+SOLVE_COUNTS = {
+    "policy_only_solved": ("policy-only", "top-3 of this iteration's policy samples"),
+    "cumulative_solved": ("cumulative", "top-3 of every policy sample so far"),
+    "headline_cumulative_solved": (
+        "headline cumulative (policy ∪ search tasks)",
+        "top-3 of every policy sample so far together with the search tasks' candidates "
+        "(the paper's headline number)"),
+    "demo_consistent": ("demo-consistent", "some program so far solves every demo"),
+    "oracle": ("oracle", "some program so far is right on the test (upper bound)")}
 
 
 # ------------------------------------------------------------------ helpers
@@ -150,7 +161,7 @@ def iteration_metrics(loop: CodeItLoop, iteration: int) -> dict[str, Any]:
 FORM_FIELDS = ("dataset", "tasks", "policy", "iterations", "samples_per_task", "temperature",
                "seed", "ablation", "learn_size", "policy_share", "alpha", "capacity",
                "priority_performance", "priority_shortness", "priority_recency",
-               "priority_distance", "seed_mutants", "timeout", "workers")
+               "priority_distance", "seed_mutants", "search_mutants", "timeout", "workers")
 
 
 def create_from_form() -> None:
@@ -241,9 +252,12 @@ def new_run_form() -> None:
             col.number_input(label, value=getattr(d, field), step=0.1, format="%.2f",
                              key=f"nr_{field}", help=helptext(field))
         choices = ["", *ABLATIONS]
-        st.selectbox("Ablation", choices, key="nr_ablation", help=helptext("ablation"),
-                     format_func=lambda a: f"{a} — {ABLATIONS[a]}" if a
-                     else "none — the full method")
+        c = st.columns([3, 1])
+        c[0].selectbox("Ablation", choices, key="nr_ablation", help=helptext("ablation"),
+                       format_func=lambda a: f"{a} — {ABLATIONS[a]}" if a
+                       else "none — the full method")
+        c[1].number_input("Search mutants", value=d.search_mutants, step=100,
+                          key="nr_search_mutants", help=helptext("search_mutants"))
         with st.expander("Advanced", icon=":material/tune:"):
             c = st.columns(4)
             c[0].number_input("Buffer capacity", value=d.capacity, step=1000,
@@ -274,8 +288,60 @@ def show_seed(loop: CodeItLoop) -> None:
     c[2].metric("seed experiences", summary.get("seed_experiences", 0))
     c[3].metric("seconds", summary.get("seconds", 0))
     st.caption("The seed pool: every reference program relabeled on its own ARC-AGI-1 "
-               "training task, and type-aware mutants of them, each relabeled with the "
-               "outputs it really produces.")
+               "training task (except the tasks of the search set), and type-aware mutants "
+               "of them, each relabeled with the outputs it really produces.")
+    st.markdown("**Search tasks** — the reference programs and their mutants run on every "
+                "task of the search set (the paper's mutation baseline); their top-3 "
+                "candidates join the policy's in the headline count")
+    if "search" not in summary:
+        st.info("This run was seeded before search tasks existed: it has none.",
+                icon=":material/info:")
+    elif summary["search"] is None:
+        why = ("ablation A6" if loop.config.ablation == "A6" else
+               "0 search mutants" if loop.config.search_mutants <= 0 else
+               "no reference program outside the search set")
+        st.info(f"The search was off ({why}): the headline count equals the cumulative "
+                f"one.", icon=":material/info:")
+    else:
+        show_search(loop, summary["search"])
+
+
+def show_search(loop: CodeItLoop, stats: dict[str, Any]) -> None:
+    """The search tasks' summary, then the chosen task's top-3 search candidates."""
+    took = "cached" if stats.get("cached") else f"{stats.get('seconds', 0)} s"
+    st.markdown(f"{stats.get('programs', 0):,} programs ({stats.get('mutant_samples', 0):,} "
+                f"mutant samples) × {stats.get('tasks', 0):,} tasks → "
+                f"{stats.get('candidates', 0):,} candidates, {stats.get('solved', 0)} tasks "
+                f"solved (top-3) · {took}")
+    errors = {kind: n for kind, n in (stats.get("errors") or {}).items() if n}
+    st.caption(f"{stats.get('executions', 0):,} program executions · errors: "
+               + (", ".join(f"{kind} {n:,}" for kind, n in errors.items()) or "none")
+               + (f" · {stats['worker_restarts']} worker restart(s)"
+                  if stats.get("worker_restarts") else ""))
+    found = {tid: (n, bool(ok)) for tid, n, ok in loop.conn.execute(
+        "SELECT task_id, COUNT(*), MAX(test_correct) FROM search_candidates "
+        "GROUP BY task_id")}
+    ids = sorted((t.id for t in loop.tasks),
+                 key=lambda tid: (not found.get(tid, (0, False))[1], tid not in found, tid))
+
+    def label(tid: str) -> str:
+        n, ok = found.get(tid, (0, False))
+        return f"{tid} · " + (f"{n} candidate(s), {'solved' if ok else 'not solved'}" if n
+                              else "no candidate")
+
+    tid = st.selectbox("Search candidates of task", ids, key="rv_seed_task",
+                       format_func=label, help="Solved tasks first, then tasks with a "
+                                               "candidate")
+    rows = loop.conn.execute(
+        "SELECT rank, program, demo_accuracy, test_correct FROM search_candidates "
+        "WHERE task_id = ? ORDER BY rank", (tid,)).fetchall()
+    if rows:
+        st.dataframe(pd.DataFrame([{"rank": r, "program": one_line(p), "demo accuracy": a,
+                                    "test": "right" if ok else "wrong"}
+                                   for r, p, a, ok in rows]),
+                     hide_index=True, width="stretch")
+    else:
+        st.caption("No search program solved a demonstration of this task.")
 
 
 def show_learn(loop: CodeItLoop, it: int) -> None:
@@ -491,21 +557,24 @@ def show_score(loop: CodeItLoop, it: int) -> None:
                                 (it - 1,)).fetchone()
         prev = json.loads(row[0]) if row else {}
     n = m.get("n_tasks", len(loop.tasks))
-    c = st.columns(4)
-    for col, (key, label, helptext_) in zip(c, (
-            ("policy_only_solved", "policy-only", "top-3 of this iteration's samples"),
-            ("cumulative_solved", "cumulative", "top-3 of every sample so far (the paper's "
-                                                "headline number)"),
-            ("demo_consistent", "demo-consistent", "some program so far solves every demo"),
-            ("oracle", "oracle", "some program so far is right on the test (upper bound)"))):
-        value = m.get(key, 0)
+    row = st.container(horizontal=True, gap="small")  # each as wide as its name
+    for key, (label, helptext_) in SOLVE_COUNTS.items():
+        if key not in m:  # an iteration scored before this count existed
+            row.metric(f"{label} solved", "—", width="content",
+                       help=f"{helptext_}; not recorded for this iteration")
+            continue
+        value = m[key]
         delta = value - prev[key] if key in prev else None
-        col.metric(f"{label} solved", f"{value} / {n}", delta=delta, help=helptext_)
+        row.metric(f"{label} solved", f"{value} / {n}", delta=delta, help=helptext_,
+                   width="content")
+    # a candidates scope's count is "<scope>_solved" (codeit_core.metrics)
+    scope = st.segmented_control(
+        "Top-3 candidates per task", SCOPES, default="cumulative", required=True,
+        key="rv_score_scope", format_func=lambda sc: SOLVE_COUNTS[f"{sc}_solved"][0])
     cands = loop.conn.execute(
         "SELECT task_id, rank, demo_accuracy, test_correct, program FROM candidates WHERE "
-        "iteration = ? AND scope = 'cumulative' ORDER BY task_id, rank", (it,)).fetchall()
+        "iteration = ? AND scope = ? ORDER BY task_id, rank", (it, scope)).fetchall()
     if cands:
-        st.markdown("**Top-3 candidates per task** (cumulative)")
         st.dataframe(pd.DataFrame([{"task": t, "rank": r, "demo accuracy": a,
                                     "test": "right" if ok else "wrong",
                                     "program": one_line(p)} for t, r, a, ok, p in cands]),
@@ -556,7 +625,10 @@ def step_note(loop: CodeItLoop, name: str) -> str:
         return ("Learn… the first one pretrains the neural policy on the whole seed pool "
                 "(a minute or two on 2 cores)")
     if name == "seed":
-        return "Seed… running the reference programs and mutating them"
+        searching = c.ablation != "A6" and c.search_mutants > 0
+        return ("Seed… running the reference programs and mutating them"
+                + (f", then {c.search_mutants:,} mutants on every search task" if searching
+                   else ""))
     return f"{LABELS[name]}…"
 
 
@@ -669,9 +741,9 @@ def stop_clicked(run: Path) -> None:
 
 def metrics_frame(run: Path) -> pd.DataFrame:
     rows = iteration_rows(run)
-    cols = {"iteration": "iteration", "policy_only_solved": "policy-only",
-            "cumulative_solved": "cumulative", "demo_consistent": "demo-consistent",
-            "oracle": "oracle", "sampled": "sampled", "valid": "valid", "stored": "stored",
+    cols = {"iteration": "iteration",
+            **{key: label for key, (label, _) in SOLVE_COUNTS.items()},
+            "sampled": "sampled", "valid": "valid", "stored": "stored",
             "buffer_seed": "seed pool", "buffer_policy": "policy pool"}
     frame = pd.DataFrame(rows)
     if frame.empty:

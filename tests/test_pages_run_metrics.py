@@ -12,11 +12,13 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from codeit_core.db import get_meta
 from codeit_core.loop import CodeItLoop
 from codeit_core.runs import RunConfig, RunDir
 from helpers import ROOT
 
 APP = str(ROOT / "app.py")
+HEADLINE = "headline cumulative (policy ∪ search tasks)"
 PHASE_TITLES = {"learn": "Learn — iteration 1", "sample": "Sample — iteration 1",
                 "execute": "Execute & relabel — iteration 1", "store": "Store — iteration 1",
                 "score": "Score — iteration 1"}
@@ -53,6 +55,7 @@ def fill_tiny(at: AppTest, name: str, dataset: str = "arc1-train") -> None:
     at.number_input(key="nr_samples_per_task").set_value(4)
     at.number_input(key="nr_learn_size").set_value(50)
     at.number_input(key="nr_seed_mutants").set_value(20)
+    at.number_input(key="nr_search_mutants").set_value(20)  # a fast Seed step
     at.number_input(key="nr_workers").set_value(2)
     at.number_input(key="nr_iterations").set_value(2)
 
@@ -84,6 +87,7 @@ def test_create_a_run_and_step_one_meta_iteration(runs_root):
     config = json.loads((runs_root / "tiny" / "config.json").read_text())
     assert config["tasks"] == "3" and config["samples_per_task"] == 4
     assert config["learn_size"] == 50 and config["seed_mutants"] == 20
+    assert config["search_mutants"] == 20
     assert at.selectbox(key="rv_run").value == "tiny"
     listing = at.dataframe[0].value
     assert list(listing["name"]) == ["tiny"] and listing["status"][0] == "new"
@@ -97,6 +101,36 @@ def test_create_a_run_and_step_one_meta_iteration(runs_root):
     no_failure(at)
     assert "Seed" in subheaders(at)
     assert any(m.label == "seed experiences" and int(m.value) > 200 for m in at.metric)
+    # the search tasks: their summary line, then the chosen task's top-3 search candidates
+    with CodeItLoop.open(RunDir(runs_root / "tiny")) as loop:
+        search = get_meta(loop.conn, "seeded")["search"]
+        stored = {tid: [(r, p, ok) for r, p, ok in loop.conn.execute(
+            "SELECT rank, program, test_correct FROM search_candidates WHERE task_id = ? "
+            "ORDER BY rank", (tid,))] for tid in ("007bbfb7", "00d62c1b", "017c7c7b")}
+    line = (f"{search['programs']:,} programs ({search['mutant_samples']:,} mutant samples) "
+            f"× 3 tasks → {search['candidates']:,} candidates, {search['solved']} tasks "
+            f"solved (top-3)")
+    assert search["mutant_samples"] == 20
+    assert any(md.value.startswith(line) for md in at.markdown), [m.value for m in at.markdown]
+    def label(tid: str) -> str:
+        cands = stored[tid]
+        if not cands:
+            return f"{tid} · no candidate"
+        solved = "solved" if any(ok for *_, ok in cands) else "not solved"
+        return f"{tid} · {len(cands)} candidate(s), {solved}"
+
+    chooser = at.selectbox(key="rv_seed_task")
+    assert sorted(chooser.options) == sorted(map(label, stored))
+    for tid, cands in stored.items():
+        chooser.set_value(tid).run()
+        no_failure(at)
+        shown = [d.value for d in at.dataframe if "rank" in d.value]
+        if cands:
+            assert list(shown[0]["rank"]) == [r for r, _, _ in cands], tid
+            assert list(shown[0]["test"]) == ["right" if ok else "wrong"
+                                              for *_, ok in cands], tid
+        else:
+            assert not shown and any("No search program" in c.value for c in at.caption)
     for step in ("learn", "sample", "execute", "store", "score"):
         button = at.button(key=f"rv_step_{step}")
         assert button.proto.type == "primary" and not button.disabled, step
@@ -122,15 +156,45 @@ def test_create_a_run_and_step_one_meta_iteration(runs_root):
     assert any(f.startswith(("stored", "not relabeled")) for f in fates), fates
     # store: how many, with priorities
     assert int(labels["stored"]) >= 0 and int(labels["policy pool"]) == int(labels["stored"])
-    # score: the four solve counts out of 3 tasks
-    for name in ("policy-only solved", "cumulative solved", "demo-consistent solved",
-                 "oracle solved"):
-        assert labels[name].endswith("/ 3"), labels
+    # score: the five solve counts out of 3 tasks, the engine's numbers
+    with CodeItLoop.open(RunDir(runs_root / "tiny")) as loop:
+        scored = json.loads(loop.conn.execute(
+            "SELECT metrics FROM iterations WHERE iteration = 1").fetchone()[0])
+    for name, key in (("policy-only solved", "policy_only_solved"),
+                      ("cumulative solved", "cumulative_solved"),
+                      (f"{HEADLINE} solved", "headline_cumulative_solved"),
+                      ("demo-consistent solved", "demo_consistent"), ("oracle solved", "oracle")):
+        assert labels[name] == f"{scored[key]} / 3", (name, labels)
+    # the headline's candidates come from the search tasks too
+    at.segmented_control(key="rv_score_scope").set_value("headline_cumulative").run()
+    no_failure(at)
+    with CodeItLoop.open(RunDir(runs_root / "tiny")) as loop:
+        headline = loop.conn.execute("SELECT task_id, rank FROM candidates WHERE iteration = 1 "
+                                     "AND scope = 'headline_cumulative' ORDER BY task_id, "
+                                     "rank").fetchall()
+    shown = [d.value for d in at.dataframe if "rank" in d.value and "task" in d.value]
+    if headline:
+        assert list(zip(shown[0]["task"], shown[0]["rank"])) == headline
     assert at.button(key="rv_step_learn").proto.type == "primary"  # the next iteration
     with CodeItLoop.open(RunDir(runs_root / "tiny")) as loop:
         assert loop.completed_iterations() == 1
     listing = at.dataframe[0].value
     assert listing["iterations"][0] == "1 / 2" and listing["status"][0] == "stepped by hand"
+
+
+@pytest.mark.parametrize("changes, why", [({"search_mutants": 0}, "0 search mutants"),
+                                           ({"ablation": "A6"}, "ablation A6")])
+def test_the_seed_view_says_when_the_search_was_off(runs_root, changes, why):
+    run = RunDir(runs_root / "no-search")
+    config = RunConfig(**{"dataset": "arc1-train", "tasks": "3", "policy": "mutation",
+                          "seed_mutants": 20, "search_mutants": 20, "workers": 2, **changes})
+    with CodeItLoop.create(run, config) as loop:
+        assert loop.seed()["search"] is None
+    at = open_page("pages/run.py")
+    assert "Seed" in subheaders(at)
+    assert any(f"The search was off ({why})" in i.value for i in at.info), \
+        [i.value for i in at.info]
+    assert not any("tasks solved (top-3)" in md.value for md in at.markdown)
 
 
 @pytest.mark.parametrize("key, value, field", [
@@ -167,7 +231,7 @@ def finished_run(runs_root):
     run = RunDir(runs_root / "done")
     config = RunConfig(dataset="arc1-eval", tasks="3", policy="mutation", samples_per_task=4,
                        learn_size=50,
-                       seed_mutants=20, workers=2, iterations=2)
+                       seed_mutants=20, search_mutants=20, workers=2, iterations=2)
     with CodeItLoop.create(run, config) as loop:
         loop.run_iterations(2)
     return run
@@ -183,6 +247,14 @@ def test_metrics_page_charts_a_finished_run_and_offers_csv(finished_run):
     assert len(points) >= 1 and all(y >= 0 for y in points)
     assert {x for t in figure["data"] for x in values(t.get("x"))} == {1, 2}
     assert "Solve rate" in figure["layout"]["title"]["text"]
+    # the headline count is a measure of its own, drawn apart from the others
+    by_name = {t["name"]: t for t in figure["data"]}
+    headline = by_name[f"done · {HEADLINE}"]
+    assert headline["marker"]["symbol"] == "star"
+    assert {t["marker"]["symbol"] for t in figure["data"]} == {"star", "circle", "square",
+                                                                "triangle-up", "x"}
+    assert all(h >= c for h, c in zip(values(headline["y"]),
+                                      values(by_name["done · cumulative"]["y"])))
     assert json.loads(charts[0].proto.config)["toImageButtonOptions"]["format"] == "png"
     # a subset of the evaluation set: no reference lines, and the page says why
     assert not figure["layout"].get("shapes")
@@ -191,6 +263,11 @@ def test_metrics_page_charts_a_finished_run_and_offers_csv(finished_run):
     assert downloads and "Download CSV" in downloads[0].proto.label
     table = at.dataframe[-1].value
     assert list(table["iteration"]) == [1, 2] and "cumulative_solved" in table
+    assert "headline_cumulative_solved" in table
+    assert list(table.columns[4:9]) == ["headline_cumulative_solved", "cumulative_solved",
+                                        "policy_only_solved", "demo_consistent", "oracle"]
+    summary = at.dataframe[0].value
+    assert summary[HEADLINE][0] == table["headline_cumulative_solved"].iloc[-1]
 
 
 def test_metrics_page_without_runs(runs_root):
@@ -201,11 +278,13 @@ def test_metrics_page_without_runs(runs_root):
 def test_reference_lines_only_for_the_full_evaluation_set(runs_root):
     """The paper's 59/400 and 49/400 are drawn for a run on all 400 arc1-eval tasks."""
     run = RunDir(runs_root / "full-eval")
-    run.create(RunConfig(dataset="arc1-eval", policy="mutation", iterations=2))
+    run.create(RunConfig(dataset="arc1-eval", policy="mutation", iterations=2,
+                         search_mutants=20))
     conn = run.connect()
     for it, (cum, pol) in enumerate([(3, 2), (7, 4)], 1):
         conn.execute("INSERT INTO iterations (iteration, phase, started, finished, metrics) "
                      "VALUES (?, 'scored', 0, 1, ?)", (it, json.dumps({
+                         "headline_cumulative_solved": cum + 1,
                          "cumulative_solved": cum, "policy_only_solved": pol,
                          "demo_consistent": cum + 1, "oracle": cum + 2, "n_tasks": 400,
                          "buffer_seed": 300, "buffer_policy": 10 * it})))
@@ -214,6 +293,17 @@ def test_reference_lines_only_for_the_full_evaluation_set(runs_root):
     figure = json.loads(at.get("plotly_chart")[0].proto.spec)
     lines = sorted(s["y0"] for s in figure["layout"]["shapes"])
     assert lines == [49, 59]
+    # each line is labelled with the measure it belongs to: 59 the headline, 49 the policy's
+    # samples alone over all iterations (our cumulative)
+    notes = {a["text"] for a in figure["layout"]["annotations"]}
+    assert notes == {f"paper: 59/400 {HEADLINE}", "paper: 49/400 cumulative"}
+    assert any("59/400 headline" in c.value for c in at.caption)
+    # a line goes with its measure
+    at.multiselect(key="mx_measures").unselect("cumulative_solved").run()
+    no_failure(at)
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert [s["y0"] for s in figure["layout"]["shapes"]] == [59]
+    at.multiselect(key="mx_measures").select("cumulative_solved").run()
     at.segmented_control(key="mx_scale").set_value("fraction solved").run()
     no_failure(at)
     figure = json.loads(at.get("plotly_chart")[0].proto.spec)

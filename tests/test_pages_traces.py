@@ -74,7 +74,7 @@ def runs(tmp_path, monkeypatch):
 
 
 def make_run(root, name=RUN):
-    RunDir(root / name).create(RunConfig(dataset="arc1-train", tasks="3"))
+    RunDir(root / name).create(RunConfig(dataset="arc1-train", tasks="3", search_mutants=20))
 
 
 def traces_page() -> AppTest:

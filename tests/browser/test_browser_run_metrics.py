@@ -4,6 +4,9 @@ iterations in the background and stop them."""
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -19,6 +22,9 @@ LOADED_IMAGES = """() => Array.from(document.querySelectorAll('[data-testid="stM
 CHART_POINTS = """() => {
   const plot = document.querySelector('.st-key-mx_solve_chart .js-plotly-plot');
   return plot ? plot.querySelectorAll('.scatterlayer .point').length : 0; }"""
+CHART_TRACES = """() => document.querySelector('.st-key-mx_solve_chart .js-plotly-plot')
+                     .data.map(t => [t.name, t.marker.symbol])"""
+HEADLINE = "headline cumulative (policy ∪ search tasks)"
 
 
 def open_page(page, app_url: str, path: str) -> None:
@@ -52,9 +58,11 @@ def test_create_step_and_chart_a_run(page, app_url, runs_dir, screenshot):
     open_page(page, app_url, "run")
     page.get_by_role("heading", name="Run", exact=True).wait_for(timeout=30_000)
     # the "New run" expander starts closed once other runs exist (other tests make some)
-    page.locator('[data-testid="stExpander"] summary', has_text="New run").wait_for()
-    if not widget(page, "nr_name").locator("input").is_visible():
-        page.locator('[data-testid="stExpander"] summary', has_text="New run").click()
+    # (its open state, not its widgets' visibility: they render a moment after the summary)
+    summary = page.locator('[data-testid="stExpander"] summary', has_text="New run")
+    summary.wait_for()
+    if not summary.evaluate("s => s.parentElement.open"):
+        summary.click()
     widget(page, "nr_dataset").locator("input").wait_for(timeout=30_000)  # widgets load lazily
     widget(page, "nr_name").locator("input").fill(RUN_NAME)
     dataset = widget(page, "nr_dataset").locator("input")
@@ -69,12 +77,14 @@ def test_create_step_and_chart_a_run(page, app_url, runs_dir, screenshot):
     fill_number(page, "nr_samples_per_task", 4)
     fill_number(page, "nr_learn_size", 50)
     fill_number(page, "nr_seed_mutants", 20)
+    fill_number(page, "nr_search_mutants", 20)  # a fast Seed step
     fill_number(page, "nr_iterations", 3)
     screenshot("run_new_form")
     page.locator('[data-testid="stFormSubmitButton"] button').click()
     page.get_by_text(f"Created run '{RUN_NAME}': 3 task(s) of arc1-eval").wait_for(
         timeout=30_000)
-    assert (runs_dir / RUN_NAME / "config.json").is_file()
+    config = json.loads((runs_dir / RUN_NAME / "config.json").read_text())
+    assert config["search_mutants"] == 20 and config["seed_mutants"] == 20
 
     for key, heading in STEP_VIEWS:
         button = button_of(page, f"rv_step_{key}")
@@ -82,6 +92,14 @@ def test_create_step_and_chart_a_run(page, app_url, runs_dir, screenshot):
         wait_enabled(page, f"rv_step_{key}")
         button.click()
         page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=60_000)
+        if key == "seed":  # the search tasks: 20 mutant samples on the 3 tasks
+            summary = page.get_by_text(re.compile(
+                r"programs \(20 mutant samples\) × 3 tasks → \d+ candidates, \d+ tasks "
+                r"solved \(top-3\)"))
+            summary.wait_for(timeout=30_000)
+            widget(page, "rv_seed_task").wait_for()
+            page.get_by_text("seed experiences").wait_for()
+            screenshot("run_step_seed")
         if key == "execute":
             page.mouse.wheel(0, 20_000)
             page.wait_for_function(f"() => ({LOADED_IMAGES})() >= 6", timeout=30_000)
@@ -93,13 +111,16 @@ def test_create_step_and_chart_a_run(page, app_url, runs_dir, screenshot):
             screenshot("run_step_execute")
             page.set_viewport_size({"width": 1400, "height": 1600})
     page.get_by_text("oracle solved").wait_for()
+    page.get_by_text(f"{HEADLINE} solved").wait_for()
     page.get_by_text("Iteration 1 done").wait_for()
     screenshot("run_step_score")
 
     open_page(page, app_url, f"metrics?run={RUN_NAME}")
     page.get_by_role("heading", name="Metrics", exact=True).wait_for(timeout=30_000)
     page.wait_for_function(f"() => ({CHART_POINTS})() >= 1", timeout=30_000)
-    assert page.evaluate(CHART_POINTS) >= 4  # four measures at iteration 1
+    assert page.evaluate(CHART_POINTS) >= 5  # five measures at iteration 1
+    traces = dict(page.evaluate(CHART_TRACES))
+    assert traces[f"{RUN_NAME} · {HEADLINE}"] == "star"  # the headline, drawn apart
     page.get_by_text("full set only").wait_for()
     widget(page, "mx_csv").wait_for()
     page.set_viewport_size({"width": 1400, "height": 2400})
@@ -115,7 +136,7 @@ def test_background_run_and_stop(page, app_url, runs_dir, screenshot):
     run = RunDir(runs_dir / name)
     run.create(RunConfig(dataset="arc1-eval", tasks="3", policy="mutation", samples_per_task=4,
                          learn_size=50,
-                         seed_mutants=20, workers=2, iterations=2))
+                         seed_mutants=20, search_mutants=20, workers=2, iterations=2))
     try:
         open_page(page, app_url, f"run?run={name}")
         page.get_by_role("tab", name="In the background").click()
