@@ -206,8 +206,7 @@ def run_mutation(config: RunConfig, run_dir: Path, report: dict[str, Any],
         raise ValueError("the mutation protocol needs the search (no A6, search_mutants > 0)")
     counts = [len(result.solved(n_mutants=n)) for n in budgets]
     report["mutation"] = {"samples": list(budgets), "solved": counts,
-                          "programs": [result.n_references + min(n, result.n_mutants)
-                                       for n in budgets],
+                          "programs": [result.programs_within(n) for n in budgets],
                           "references": result.n_references}
     report["paper_mutation"] = PAPER_MUTATION
     report["search"] = result.stats

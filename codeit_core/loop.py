@@ -268,23 +268,31 @@ class CodeItLoop:
         if c.ablation == "A6" or c.search_mutants <= 0 or not references:
             return None
         from codeit_core.mutate import generate_mutants
-        from codeit_core.search import cached_search
+        from codeit_core.search import cached_mutant_texts, cached_search
 
-        texts = list(dict.fromkeys(m.program for m in mutants[:c.search_mutants]))
-        more = c.search_mutants - min(len(mutants), c.search_mutants)
-        if more > 0:
-            extra = generate_mutants(
-                references, more, self.executor, python_rng(c.seed, "search"),
-                progress=lambda a, t: self.progress("seed: search mutants", a, more))
-            texts = list(dict.fromkeys(texts + [m.program for m in extra]))
+        samples = [m.program for m in mutants[:c.search_mutants]]
+        more = c.search_mutants - len(samples)
         ref_texts = list(dict.fromkeys(text for _, text in references))
+        if more > 0:
+            def generate() -> list[str]:
+                return [m.program for m in generate_mutants(
+                    references, more, self.executor, python_rng(c.seed, "search"),
+                    progress=lambda a, t: self.progress("seed: search mutants", a, more))]
+
+            samples += cached_mutant_texts([f"{t.id}\n{text}" for t, text in references],
+                                           more, c.seed, generate)
+        # each distinct mutant once, in the order of its first sample
+        first: dict[str, int] = {}
+        for position, text in enumerate(samples):
+            first.setdefault(text, position)
         known = set(ref_texts)
-        texts = [t for t in texts if t not in known]
+        texts = [t for t in first if t not in known]
         result = cached_search(ref_texts + texts, self.tasks, n_references=len(ref_texts),
                                workers=c.workers or None, timeout=c.timeout,
                                progress=lambda d, n: self.progress("seed: search tasks", d, n))
+        result.first_samples = [first[t] for t in texts]
         result.stats["solved"] = len(result.solved())
-        result.stats["mutant_samples"] = min(len(mutants), c.search_mutants) + max(more, 0)
+        result.stats["mutant_samples"] = len(samples)
         self.search_result = result
         return result
 

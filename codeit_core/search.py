@@ -30,6 +30,7 @@ without it.
 
 from __future__ import annotations
 
+import bisect
 import gc
 import gzip
 import hashlib
@@ -79,17 +80,28 @@ class SearchResult:
     task_ids: list[str]
     candidates: list[SearchCandidate] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
+    first_samples: list[int] | None = None
+    """for each mutant (in order), the position of its first occurrence among the mutant
+    samples (the same text can be sampled more than once, e.g. for two parents); None: one
+    sample each"""
 
     @property
     def n_mutants(self) -> int:
         return len(self.programs) - self.n_references
 
+    def programs_within(self, mutant_samples: int) -> int:
+        """How many programs the first `mutant_samples` mutant samples give, references
+        included."""
+        if self.first_samples is None:
+            return self.n_references + min(mutant_samples, self.n_mutants)
+        return self.n_references + bisect.bisect_left(self.first_samples, mutant_samples)
+
     def top3(self, n_mutants: int | None = None) -> dict[str, list[tuple[SearchCandidate, str]]]:
-        """Per task, its top-3 candidates among the reference programs and the first
-        `n_mutants` mutants (all when None), as (candidate, program text)."""
+        """Per task, its top-3 candidates among the reference programs and the programs of
+        the first `n_mutants` mutant samples (all when None), as (candidate, text)."""
         from codeit_core.metrics import rank_key
 
-        limit = len(self.programs) if n_mutants is None else self.n_references + n_mutants
+        limit = len(self.programs) if n_mutants is None else self.programs_within(n_mutants)
         by_task: dict[str, list[tuple[SearchCandidate, str]]] = {}
         for c in self.candidates:
             if c.program < limit:
@@ -215,6 +227,7 @@ def _worker_main(conn: Any, progress: Any, programs: list[str], timeout: float,
         except (EOFError, OSError):
             return
         if message is None:
+            signal.setitimer(signal.ITIMER_REAL, 0)
             return
         job_id, demos, tests, excluded = message
         reply = _evaluate_task(plan, demos, tests, frozenset(excluded), progress)
@@ -248,13 +261,18 @@ def search(programs: Sequence[str], tasks: Sequence[Task], n_references: int = 0
     jobs = {i: (tuple((p.input, p.output) for p in t.train),
                 tuple((p.input, p.output) for p in t.test)) for i, t in enumerate(tasks)}
     excluded: dict[int, set[int]] = {i: set() for i in jobs}
-    pending = list(jobs)
+    # the costliest tasks (most input cells) first, so no big one is left for the end
+    pending = sorted(jobs, key=lambda i: -sum(len(g) * len(g[0]) for g in
+                                             tasks[i].demo_inputs + tasks[i].test_inputs))
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["codeit_core.search", "codeit_core.dsl"])
     slots: list[dict[str, Any] | None] = [None] * n_workers
-    limit = timeout + max(0.25, timeout)
+    # generous: a killed worker costs a restart and the whole task again, and the
+    # in-worker ticker already stops every program that returns to Python in time
+    limit = timeout + max(2.0, timeout)
     totals: Counter[str] = Counter()
     executions = ran_pairs = restarts = 0
+    stopped: list[tuple[str, int, str]] = []  # (task, program, why) a worker was replaced
     done = 0
 
     def spawn() -> dict[str, Any]:
@@ -335,6 +353,9 @@ def search(programs: Sequence[str], tasks: Sequence[Task], n_references: int = 0
                     # the task on a fresh worker without it
                     if w["progress"][_READY] and (stuck or w["progress"][_START]):
                         excluded[job].add(int(w["progress"][_PROGRAM]))
+                        stopped.append((tasks[job].id, int(w["progress"][_PROGRAM]),
+                                        "stuck" if stuck else
+                                        f"died (exit code {w['process'].exitcode})"))
                     elif restarts > 5 * n_workers + 5:
                         raise SearchError("search worker processes keep dying before "
                                           "evaluating anything; see their stderr")
@@ -359,6 +380,8 @@ def search(programs: Sequence[str], tasks: Sequence[Task], n_references: int = 0
                     "executions": executions, "ran_program_task_pairs": ran_pairs,
                     "candidates": len(result.candidates),
                     "errors": dict(sorted(totals.items())), "worker_restarts": restarts,
+                    "stopped_programs": [[t, programs[i][:200], why]
+                                         for t, i, why in stopped[:20]],
                     "seconds": round(time.perf_counter() - started, 2)}
     return result
 
@@ -389,6 +412,44 @@ def cache_key(programs: Sequence[str], tasks: Sequence[Task], n_references: int,
     return h.hexdigest()[:32]
 
 
+def cached_mutant_texts(references: Sequence[str], n: int, seed: int,
+                       generate: Callable[[], list[str]], cache: Path | None = None
+                       ) -> list[str]:
+    """The texts `generate()` makes for these references, `n` and `seed`, cached like a
+    search (the mutation code's own source is part of the key: a change there is a new
+    key)."""
+    from codeit_core import mutate
+
+    h = hashlib.sha256(json.dumps([CACHE_VERSION, n, seed]).encode())
+    h.update(Path(mutate.__file__).read_bytes())
+    for text in references:
+        h.update(text.encode() + b"\0")
+    folder = Path(cache) if cache is not None else cache_dir()
+    path = folder / "mutants" / f"{h.hexdigest()[:32]}.json.gz"
+    try:
+        with gzip.open(path, "rt") as f:
+            texts = json.load(f)
+        if isinstance(texts, list) and all(isinstance(t, str) for t in texts):
+            return texts
+    except (OSError, ValueError, EOFError):
+        pass
+    texts = generate()
+    _write_gz(path, texts)
+    return texts
+
+
+def _write_gz(path: Path, value: Any) -> None:
+    """Write JSON atomically; a cache that cannot be written only costs time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+        with gzip.open(tmp, "wt") as f:
+            json.dump(value, f, separators=(",", ":"))
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
 def cached_search(programs: Sequence[str], tasks: Sequence[Task], n_references: int = 0,
                   workers: int | None = None, timeout: float = DEFAULT_TIMEOUT,
                   progress: Progress | None = None, cache: Path | None = None
@@ -406,13 +467,6 @@ def cached_search(programs: Sequence[str], tasks: Sequence[Task], n_references: 
     except (OSError, ValueError, KeyError, TypeError, EOFError):
         pass  # absent or unreadable: search again
     result = search(programs, tasks, n_references, workers, timeout, progress=progress)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-        with gzip.open(tmp, "wt") as f:
-            json.dump(result.to_json(), f, separators=(",", ":"))
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a cache that cannot be written (read-only, full disk) only costs time
+    _write_gz(path, result.to_json())
     result.stats = {**result.stats, "cached": False}
     return result

@@ -65,6 +65,11 @@ def test_only_the_first_mutants_count_at_a_smaller_budget():
     result = search(programs, [HALF, TRAP], n_references=1, workers=1)
     assert result.solved(n_mutants=0) == set()
     assert result.solved(n_mutants=1) == {"half"}
+    # budgets count mutant samples: here the half turn was first sampled third
+    result.first_samples = [2, 5]
+    assert result.programs_within(2) == 1 and result.programs_within(3) == 2
+    assert result.solved(n_mutants=2) == set() and result.solved(n_mutants=3) == {"half"}
+    assert result.programs_within(6) == 3
 
 
 RIGHT = ("x1 = flip_vertical(I)\nx2 = flip_horizontal(x1)\nx3 = rotate_cw(x2)\n"
@@ -217,3 +222,19 @@ def test_a_database_of_schema_1_is_migrated(tmp_path):
     conn.execute("INSERT INTO candidates VALUES (1, 'headline_cumulative', 't', 1, 'O = I', "
                  "1.0, 1)")
     assert db.get_meta(conn, "schema_version") == 2
+
+
+def test_mutant_texts_are_generated_once_per_key(tmp_path):
+    from codeit_core.search import cached_mutant_texts
+
+    calls = []
+
+    def generate():
+        calls.append(1)
+        return ["O = rotate_cw(I)", "O = rotate_180(I)"]
+
+    first = cached_mutant_texts(["a\nO = I"], 2, 0, generate, cache=tmp_path)
+    again = cached_mutant_texts(["a\nO = I"], 2, 0, generate, cache=tmp_path)
+    assert first == again == ["O = rotate_cw(I)", "O = rotate_180(I)"] and len(calls) == 1
+    cached_mutant_texts(["a\nO = I"], 2, 1, generate, cache=tmp_path)  # another seed
+    assert len(calls) == 2
