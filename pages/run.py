@@ -598,9 +598,14 @@ def request_step(run_key: str, name: str) -> None:
 def do_step(held: HeldLoop, name: str) -> None:
     loop = held.loop
     bar = st.progress(0.0, text=f"{LABELS[name]}…")
+    began: dict[str, float] = {}
 
     def progress(phase: str, done: int, total: int) -> None:
-        bar.progress(min(1.0, done / total) if total else 0.0, text=f"{phase}: {done}/{total}")
+        elapsed = time.monotonic() - began.setdefault(phase, time.monotonic())
+        left = (f" · about {elapsed * (total - done) / done:.0f} s left"
+                if 0 < done < total and elapsed > 2 else "")
+        bar.progress(min(1.0, done / total) if total else 0.0,
+                     text=f"{phase}: {done}/{total}{left}")
 
     with held.lock:
         if loop.next_step != name:  # another tab took this step already

@@ -73,9 +73,10 @@ def _in_grid(grid: Grid, pos: tuple[int, int]) -> bool:
 
 def _bounds(patch: Patch) -> tuple[int, int, int, int]:
     """(top, left, bottom, right) of a non-empty patch."""
-    pos = _positions(patch)
-    if not pos:
+    if not patch:
         raise ValueError("empty patch has no bounding box")
+    # straight from the cells: no set of positions to build (this runs very often)
+    pos = [p for _, p in patch] if _is_cell(next(iter(patch))) else patch
     rows = [r for r, _ in pos]
     cols = [c for _, c in pos]
     return min(rows), min(cols), max(rows), max(cols)
@@ -157,8 +158,12 @@ def _reachable(free: set, starts: Iterable, diagonal: bool = False) -> set:
 
 
 def _shape_key(patch: Patch) -> frozenset:
-    top, left, _, _ = _bounds(patch)
-    return frozenset((r - top, c - left) for r, c in _positions(patch))
+    pos = _positions(patch)
+    if not pos:
+        raise ValueError("empty patch has no bounding box")
+    top = min(r for r, _ in pos)
+    left = min(c for _, c in pos)
+    return frozenset((r - top, c - left) for r, c in pos)
 
 
 def _cells_of_colour(grid: Grid, colour: int) -> frozenset:

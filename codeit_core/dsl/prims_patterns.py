@@ -386,17 +386,15 @@ def recolour_each(objs: Container, colours: Container) -> Objects:
     return frozenset(out)
 
 
-def _consistent(grid: Grid, unknown: int, key) -> dict | None:
-    """Map each class key(r, c) to the one known colour of its cells, or None on a clash."""
+def _consistent(known: list[tuple[int, int, int]], pr: int, pc: int) -> dict | None:
+    """Map each class (r mod pr, c mod pc) to the one colour of its `known` (r, c, colour)
+    cells, or None on a clash."""
     seen: dict = {}
-    for r, row in enumerate(grid):
-        for c, v in enumerate(row):
-            if v == unknown:
-                continue
-            k = key(r, c)
-            old = seen.setdefault(k, v)
-            if old != v:
-                return None
+    for r, c, v in known:
+        k = (r % pr, c % pc)
+        old = seen.setdefault(k, v)
+        if old != v:
+            return None
     return seen
 
 
@@ -405,13 +403,14 @@ def fill_periodic(grid: Grid, colour: Colour) -> Grid:
     """Treat cells of the colour as unknown and fill them from the smallest row, then column, period."""
     _colour(colour)
     h, w = _dims(grid)
-    pr = next(p for p in range(1, h + 1)
-              if _consistent(grid, colour, lambda r, c, p=p: (r % p, c)) is not None)
+    known = [(r, c, v) for r, row in enumerate(grid) for c, v in enumerate(row) if v != colour]
+    # a column period of w (every column its own class) checks the row period alone
+    pr = next(p for p in range(1, h + 1) if _consistent(known, p, w) is not None)
     for pc in range(1, w + 1):
-        known = _consistent(grid, colour, lambda r, c, pc=pc: (r % pr, c % pc))
-        if known is not None:
+        classes = _consistent(known, pr, pc)
+        if classes is not None:  # at the latest for pc = w, as the row period holds
             break
-    return tuple(tuple(known.get((r % pr, c % pc), colour) if v == colour else v
+    return tuple(tuple(classes.get((r % pr, c % pc), colour) if v == colour else v
                        for c, v in enumerate(row)) for r, row in enumerate(grid))
 
 
