@@ -266,6 +266,35 @@ _START_LOCK = threading.Lock()
 _BARE_MAIN = types.ModuleType("__main__")
 
 
+def start_worker(ctx: Any, target: Callable[..., None], name: str, args: tuple
+                 ) -> tuple[Any, Any]:
+    """Start a worker process that gets its end of a duplex pipe as first argument:
+    (process, our end). The caller's ``__main__`` is not re-imported in it."""
+    parent_conn, child_conn = ctx.Pipe(duplex=True)
+    process = ctx.Process(target=target, name=name, daemon=True, args=(child_conn, *args))
+    with _START_LOCK:
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = _BARE_MAIN
+        try:
+            process.start()
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
+    child_conn.close()
+    return process, parent_conn
+
+
+def stop_worker(worker: Any) -> None:
+    """Kill a worker (anything with ``process`` and ``conn``) if alive; close its pipe."""
+    if worker.process.is_alive():
+        worker.process.kill()
+    worker.process.join(2.0)
+    try:
+        worker.conn.close()
+    except OSError:
+        pass
+
+
 def _shutdown_workers(workers: list) -> None:
     """Stop every worker: ask politely, then kill. Safe to call twice."""
     for w in workers:
@@ -380,21 +409,10 @@ class Executor:
 
     def _spawn(self) -> _Worker:
         progress = self._ctx.RawArray("d", 4)
-        parent_conn, child_conn = self._ctx.Pipe(duplex=True)
-        process = self._ctx.Process(
-            target=_worker_main, name="codeit-exec-worker", daemon=True,
-            args=(child_conn, progress, self.timeout, self.limits, self.memory_mb,
-                  self._run_fn))
-        with _START_LOCK:
-            main = sys.modules.get("__main__")
-            sys.modules["__main__"] = _BARE_MAIN
-            try:
-                process.start()
-            finally:
-                if main is not None:
-                    sys.modules["__main__"] = main
-        child_conn.close()
-        return _Worker(process, parent_conn, progress)
+        process, conn = start_worker(self._ctx, _worker_main, "codeit-exec-worker",
+                                     (progress, self.timeout, self.limits, self.memory_mb,
+                                      self._run_fn))
+        return _Worker(process, conn, progress)
 
     def _discard(self, index: int) -> None:
         """Kill worker `index` (if alive) and free its slot."""
@@ -402,13 +420,7 @@ class Executor:
         if w is None:
             return
         self._workers[index] = None
-        if w.process.is_alive():
-            w.process.kill()
-        w.process.join(2.0)
-        try:
-            w.conn.close()
-        except OSError:
-            pass
+        stop_worker(w)
 
     # -- cache -------------------------------------------------------------------------
 

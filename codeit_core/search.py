@@ -38,7 +38,6 @@ import json
 import multiprocessing
 import os
 import signal
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -162,7 +161,7 @@ def _evaluate_task(plan: Any, demos: Sequence[tuple[Grid, Grid]],
 
     for grid, target in demos:
         state = plan.start(grid)
-        for position, index in enumerate(plan.order):
+        for index in plan.order:
             if index not in excluded:
                 executions += 1
                 output = run(index, state)
@@ -170,7 +169,6 @@ def _evaluate_task(plan: Any, demos: Sequence[tuple[Grid, Grid]],
                     ran[index] = True
                     if output == target:
                         exact[index] += 1
-            plan.release_after(position, state)
     chosen = [i for i in plan.order if exact[i]]
     correct = {i: True for i in chosen}
     for grid, target in tests:
@@ -246,13 +244,26 @@ class SearchError(RuntimeError):
     """The search cannot run (its worker processes keep dying)."""
 
 
+class _Worker:
+    """A search worker: its process, our end of its pipe, its shared progress slots and
+    the task it is on (None when idle)."""
+
+    __slots__ = ("process", "conn", "progress", "job")
+
+    def __init__(self, process: Any, conn: Any, progress: Any) -> None:
+        self.process = process
+        self.conn = conn
+        self.progress = progress
+        self.job: int | None = None
+
+
 def search(programs: Sequence[str], tasks: Sequence[Task], n_references: int = 0,
            workers: int | None = None, timeout: float = DEFAULT_TIMEOUT,
            memory_mb: int = 1536, progress: Progress | None = None) -> SearchResult:
     """Run every program on every task's demonstrations (and, for candidates, its tests).
 
     `progress(tasks_done, tasks_total)` is called as tasks finish."""
-    from codeit_core.execute import _BARE_MAIN, _START_LOCK
+    from codeit_core.execute import _shutdown_workers, start_worker, stop_worker
 
     started = time.perf_counter()
     programs = list(programs)
@@ -266,7 +277,7 @@ def search(programs: Sequence[str], tasks: Sequence[Task], n_references: int = 0
                                              tasks[i].demo_inputs + tasks[i].test_inputs))
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["codeit_core.search", "codeit_core.dsl"])
-    slots: list[dict[str, Any] | None] = [None] * n_workers
+    slots: list[_Worker | None] = [None] * n_workers
     # generous: a killed worker costs a restart and the whole task again, and the
     # in-worker ticker already stops every program that returns to Python in time
     limit = timeout + max(2.0, timeout)
@@ -275,66 +286,51 @@ def search(programs: Sequence[str], tasks: Sequence[Task], n_references: int = 0
     stopped: list[tuple[str, int, str]] = []  # (task, program, why) a worker was replaced
     done = 0
 
-    def spawn() -> dict[str, Any]:
+    def spawn() -> _Worker:
         shared = ctx.RawArray("d", 3)
-        parent, child = ctx.Pipe(duplex=True)
-        process = ctx.Process(target=_worker_main, name="codeit-search-worker", daemon=True,
-                              args=(child, shared, programs, timeout, memory_mb))
-        with _START_LOCK:  # no re-import of the caller's __main__ in the worker
-            main = sys.modules.get("__main__")
-            sys.modules["__main__"] = _BARE_MAIN
-            try:
-                process.start()
-            finally:
-                if main is not None:
-                    sys.modules["__main__"] = main
-        child.close()
-        return {"process": process, "conn": parent, "progress": shared, "job": None}
+        process, conn = start_worker(ctx, _worker_main, "codeit-search-worker",
+                                     (shared, programs, timeout, memory_mb))
+        return _Worker(process, conn, shared)
 
     def discard(k: int) -> None:
-        w = slots[k]
-        slots[k] = None
-        if w is None:
-            return
-        if w["process"].is_alive():
-            w["process"].kill()
-        w["process"].join(2.0)
-        w["conn"].close()
+        w, slots[k] = slots[k], None
+        if w is not None:
+            stop_worker(w)
 
     if progress:
         progress(0, len(jobs))
     try:
-        while pending or any(w and w["job"] is not None for w in slots):
+        while pending or any(w and w.job is not None for w in slots):
             for k in range(n_workers):
                 if not pending:
                     break
                 w = slots[k]
                 if w is None:
                     w = slots[k] = spawn()
-                if w["job"] is not None:
+                if w.job is not None:
                     continue
                 job = pending.pop(0)
                 demos, tests = jobs[job]
                 try:
-                    w["conn"].send((job, demos, tests, sorted(excluded[job])))
+                    w.conn.send((job, demos, tests, sorted(excluded[job])))
                 except (OSError, ValueError):
                     pending.insert(0, job)
                     discard(k)
                     continue
-                w["job"] = job
-            waitables = [x for w in slots if w for x in (w["conn"], w["process"].sentinel)]
+                w.job = job
+            waitables = [x for w in slots if w for x in (w.conn, w.process.sentinel)]
             ready = set(mp_connection.wait(waitables, timeout=0.05))
             for k, w in enumerate(slots):
-                if w is None or w["job"] is None:
+                if w is None or w.job is None:
                     continue
-                job = w["job"]
-                if w["conn"] in ready:
+                job = w.job
+                if w.conn in ready:
                     try:
-                        job_id, reply = w["conn"].recv()
+                        job_id, reply = w.conn.recv()
                     except (EOFError, OSError):
                         reply = None
                     if reply is not None and job_id == job:
-                        w["job"] = None
+                        w.job = None
                         task = tasks[job]
                         for index, n_exact, correct in reply["candidates"]:
                             result.candidates.append(SearchCandidate(
@@ -346,16 +342,16 @@ def search(programs: Sequence[str], tasks: Sequence[Task], n_references: int = 0
                         if progress:
                             progress(done, len(jobs))
                         continue
-                stuck = (w["progress"][_START]
-                         and time.monotonic() - w["progress"][_START] > limit)
-                if stuck or not w["process"].is_alive():
+                stuck = (w.progress[_START]
+                         and time.monotonic() - w.progress[_START] > limit)
+                if stuck or not w.process.is_alive():
                     # the program in flight is a timeout (or fatal) for this task: re-run
                     # the task on a fresh worker without it
-                    if w["progress"][_READY] and (stuck or w["progress"][_START]):
-                        excluded[job].add(int(w["progress"][_PROGRAM]))
-                        stopped.append((tasks[job].id, int(w["progress"][_PROGRAM]),
+                    if w.progress[_READY] and (stuck or w.progress[_START]):
+                        excluded[job].add(int(w.progress[_PROGRAM]))
+                        stopped.append((tasks[job].id, int(w.progress[_PROGRAM]),
                                         "stuck" if stuck else
-                                        f"died (exit code {w['process'].exitcode})"))
+                                        f"died (exit code {w.process.exitcode})"))
                     elif restarts > 5 * n_workers + 5:
                         raise SearchError("search worker processes keep dying before "
                                           "evaluating anything; see their stderr")
@@ -363,17 +359,7 @@ def search(programs: Sequence[str], tasks: Sequence[Task], n_references: int = 0
                     pending.insert(0, job)
                     discard(k)
     finally:
-        for k, w in enumerate(slots):
-            if w is not None:
-                try:
-                    w["conn"].send(None)
-                except (OSError, ValueError):
-                    pass
-        for k in range(n_workers):
-            w = slots[k]
-            if w is not None:
-                w["process"].join(1.0)
-                discard(k)
+        _shutdown_workers(slots)
     result.candidates.sort(key=lambda c: (c.task_id, c.program))
     result.stats = {"programs": len(programs), "references": n_references,
                     "mutants": len(programs) - n_references, "tasks": len(tasks),

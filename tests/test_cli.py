@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -11,6 +12,14 @@ from helpers import ROOT
 def codeit(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "codeit_core", *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
+
+
+def bench(tmp_path, *args: str) -> dict:
+    """Run ``bench`` with `args` in `tmp_path` and return its JSON report."""
+    out = tmp_path / "bench.json"
+    result = codeit("bench", *args, "--json", str(out), "--run-dir", str(tmp_path / "runs"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(out.read_text())
 
 
 def test_datasets_prints_every_dataset_with_its_count():
@@ -48,28 +57,16 @@ def test_run_with_a_bad_setting_says_which_field(tmp_path):
 
 
 def test_bench_runs_end_to_end_on_a_tiny_budget(tmp_path):
-    out = tmp_path / "bench.json"
-    result = codeit("bench", "--protocol", "smoke", "--policy", "mutation", "--tasks", "3",
-                    "--iterations", "1", "--seed-mutants", "30", "--search-mutants", "60",
-                    "--json", str(out), "--run-dir", str(tmp_path / "runs"))
-    assert result.returncode == 0, result.stderr[-2000:]
-    import json
-
-    report = json.loads(out.read_text())
+    report = bench(tmp_path, "--protocol", "smoke", "--policy", "mutation", "--tasks", "3",
+                   "--iterations", "1", "--seed-mutants", "30", "--search-mutants", "60")
     text = json.dumps(report)
     for key in ("policy_only", "cumulative", "headline_cumulative_solved", "wall"):
         assert key in text, key
 
 
 def test_bench_mutation_protocol_reports_the_baseline_curve(tmp_path):
-    out = tmp_path / "mutation.json"
-    result = codeit("bench", "--protocol", "mutation", "--tasks", "4", "--mutants", "20,40",
-                    "--seed-mutants", "10", "--json", str(out),
-                    "--run-dir", str(tmp_path / "runs"))
-    assert result.returncode == 0, result.stderr[-2000:]
-    import json
-
-    report = json.loads(out.read_text())
+    report = bench(tmp_path, "--protocol", "mutation", "--tasks", "4", "--mutants", "20,40",
+                   "--seed-mutants", "10")
     assert report["mutation"]["samples"] == [20, 40]
     solved = report["mutation"]["solved"]
     assert len(solved) == 2 and 0 <= solved[0] <= solved[1] <= 4
@@ -78,17 +75,11 @@ def test_bench_mutation_protocol_reports_the_baseline_curve(tmp_path):
 
 
 def test_bench_tune_protocol_searches_the_paper_split(tmp_path):
-    import json
-
     from codeit_core.bench import paper_split
     from codeit_core.solutions import load_solutions
 
-    out = tmp_path / "tune.json"
-    result = codeit("bench", "--protocol", "tune", "--policy", "mutation", "--iterations",
-                    "1", "--no-control", "--seed-mutants", "10", "--search-mutants", "20",
-                    "--json", str(out), "--run-dir", str(tmp_path / "runs"))
-    assert result.returncode == 0, result.stderr[-2000:]
-    report = json.loads(out.read_text())
+    report = bench(tmp_path, "--protocol", "tune", "--policy", "mutation", "--iterations",
+                   "1", "--no-control", "--seed-mutants", "10", "--search-mutants", "20")
     split = paper_split()
     assert len(split["train"]) == 311 and len(split["val"]) == 89
     assert not set(split["train"]) & set(split["val"])
@@ -102,14 +93,8 @@ def test_bench_tune_protocol_searches_the_paper_split(tmp_path):
 
 
 def test_bench_long_protocol_stops_at_its_wall_budget(tmp_path):
-    import json
-
-    out = tmp_path / "long.json"
-    result = codeit("bench", "--protocol", "long", "--policy", "mutation", "--tasks", "3",
-                    "--seed-mutants", "10", "--search-mutants", "10", "--wall-budget", "1",
-                    "--json", str(out), "--run-dir", str(tmp_path / "runs"))
-    assert result.returncode == 0, result.stderr[-2000:]
-    report = json.loads(out.read_text())
+    report = bench(tmp_path, "--protocol", "long", "--policy", "mutation", "--tasks", "3",
+                   "--seed-mutants", "10", "--search-mutants", "10", "--wall-budget", "1")
     run = report["runs"]["learning"]
     assert "no_learning" not in report["runs"]
     # seeding alone takes longer than a second: no iteration, or the first one only

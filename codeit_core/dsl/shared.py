@@ -11,8 +11,7 @@ whatever program it appears in. Running the plan on an input fills slots on dema
     state = plan.start(grid)
     plan.run(0, state)       # (output, None, "") or (None, kind, message)
 
-Going through ``plan.order`` and calling ``plan.release_after(position, state)`` after each
-program frees every value as soon as no later program needs it.
+``plan.order`` is an evaluation order that keeps programs with shared calls together.
 
 Every call goes through the interpreter's own step loop (``interpreter._execute``), so a
 program's outcome is the one ``run`` gives: the same caps, checks and error kinds. A call
@@ -37,9 +36,8 @@ class SharedPlan:
     """Programs compiled into one slot space; see the module docstring."""
 
     def __init__(self, programs: Sequence[Program | None],
-                 limits: Limits = DEFAULT_LIMITS, dedupe_values: bool = True) -> None:
+                 limits: Limits = DEFAULT_LIMITS) -> None:
         self.limits = limits
-        self.dedupe_values = dedupe_values
         self.template: list[Any] = [None]  # slot 0: the input grid
         self.plans: list[tuple[Program, tuple, int] | None] = []
         self.static_errors: dict[int, tuple[str, str]] = {}
@@ -69,23 +67,13 @@ class SharedPlan:
                 a, b, c = (slots + (0, 0, 0))[:3]
                 steps.append((fn, n, a, b, c, slots, target, check, name))
             self.plans.append((program, tuple(steps), steps[-1][6]))
-        # An evaluation order that keeps programs with shared calls together, and for each
-        # position the slots no later program needs: they are freed as soon as possible, so
-        # one input's values stay few even over tens of thousands of programs.
+
+        # programs with shared calls next to each other (by the slots they fill)
         def targets(i: int) -> tuple:
             plan = self.plans[i]
             return tuple(s[6] for s in plan[1]) if plan else ()
 
         self.order: tuple[int, ...] = tuple(sorted(range(len(self.plans)), key=targets))
-        last_use: dict[int, int] = {}
-        for position, i in enumerate(self.order):
-            plan = self.plans[i]
-            for step in plan[1] if plan else ():
-                last_use[step[6]] = position
-        release: list[list[int]] = [[] for _ in self.order]
-        for slot, position in last_use.items():
-            release[position].append(slot)
-        self.release = tuple(tuple(r) for r in release)
 
     def _arg_slot(self, arg: Any, slot_of: dict[str, int], keys: dict[tuple, int]) -> int:
         if isinstance(arg, Ref):
@@ -102,20 +90,9 @@ class SharedPlan:
             self.template.append(value)
         return slot
 
-    @property
-    def distinct_calls(self) -> int:
-        """Distinct calls over all programs (what one input costs at most)."""
-        return sum(v is _UNSET for v in self.template)
-
     def start(self, grid: Any) -> "_State":
         """Fresh state for one input grid."""
         return _State(self, grid)
-
-    def release_after(self, position: int, state: "_State") -> None:
-        """Free the values no program after `position` (in ``order``) needs."""
-        env = state.env
-        for slot in self.release[position]:
-            env[slot] = _UNSET
 
     def run(self, index: int, state: "_State", check_output: bool = True
             ) -> tuple[Any, str | None, str]:
@@ -140,7 +117,7 @@ class SharedPlan:
                 return None, known[0], known[1]
             # the same function on equal values: computed already under another slot
             key = (step[8], tuple([ids[s] for s in step[5]]))
-            done = memo.get(key) if self.dedupe_values else None
+            done = memo.get(key)
             if done is not None:
                 if done[0] is None:
                     failed[target] = done[1]
@@ -157,9 +134,8 @@ class SharedPlan:
             except BaseException:
                 failed[target] = ("timeout", "ran out of time")
                 raise
-            if self.dedupe_values:
-                ids[target] = state.identify(env[target], step[7], target)
-                memo[key] = (ids[target], env[target])
+            ids[target] = state.identify(env[target], step[7], target)
+            memo[key] = (ids[target], env[target])
         value = env[out]
         if check_output:
             problem = _grid_problem_fast(value)
