@@ -309,13 +309,7 @@ def _shutdown_workers(workers: list) -> None:
         if w is None:
             continue
         w.process.join(max(0.0, deadline - time.monotonic()))
-        if w.process.is_alive():
-            w.process.kill()
-            w.process.join(1.0)
-        try:
-            w.conn.close()
-        except OSError:
-            pass
+        stop_worker(w)
         workers[i] = None
 
 
