@@ -258,6 +258,9 @@ class CodeItLoop:
                           int(c.test_correct))
                          for tid, cands in search.top3().items()
                          for rank, (c, text) in enumerate(cands, 1)])
+                if search and self.config.ablation == "A1":
+                    # A1 learns from search tasks instead of its own samples (store())
+                    set_meta(self.conn, "search_programs", search.programs)
                 set_meta(self.conn, "seeded", summary)
             return summary
 
@@ -435,22 +438,66 @@ class CodeItLoop:
         return out
 
     def store(self) -> int:
-        """4-5. Relabel in hindsight and store in the buffer by priority (none under A1)."""
+        """4-5. Relabel in hindsight and store in the buffer by priority (under A1, as many
+        search-task experiences instead)."""
         if self.state.phase != "executed":
             raise RuntimeError(f"store follows execute; the next step is {self.next_step}")
         with tracing.span("codeit.store", phase="store") as s:
             t = time.perf_counter()
             experiences = self.relabeled()
             self.state.experiences = experiences
-            stored = 0 if self.config.ablation == "A1" else len(experiences)
+            extra: dict[str, Any] = {}
+            to_store = experiences
+            if self.config.ablation == "A1":
+                to_store = self.search_task_experiences(len(experiences))
+                extra["search_task_experiences"] = len(to_store)
+            stored = len(to_store)
             with transaction(self.conn):
                 if stored:
-                    self.buffer.add(experiences)
+                    self.buffer.add(to_store)
                 self._set_phase("stored", relabeled=len(experiences), stored=stored,
-                                store_seconds=round(time.perf_counter() - t, 3))
+                                store_seconds=round(time.perf_counter() - t, 3), **extra)
             self.progress("store", 1, 1)
             s.set(iteration=self.state.iteration, relabeled=len(experiences), stored=stored)
             return stored
+
+    def search_task_experiences(self, n: int) -> list[Experience]:
+        """A1's stand-in for this iteration's `n` policy experiences: `n` relabeled search
+        tasks, the paper's "no ExIt" ablation at a matched data budget. Each is a program of
+        the search (reference or mutant) run on the demonstration inputs of a search task,
+        drawn at random among the pairs not in the buffer yet and kept when it gives a
+        valid grid. Reproducible: the draw depends only on the seed and the iteration."""
+        programs = get_meta(self.conn, "search_programs") or []
+        if n <= 0 or not programs or not self.tasks:
+            return []
+        it = self.state.iteration
+        rng = python_rng(self.config.seed, it, "search tasks")
+        known = set(self.conn.execute(
+            "SELECT task_id, program FROM experiences WHERE pool = ?", (POLICY_POOL,)))
+        tried: set[tuple[int, int]] = set()
+        space = len(programs) * len(self.tasks)
+        out: list[Experience] = []
+        for _ in range(6):  # about half the draws give a valid grid on some demo
+            pairs = []
+            while len(pairs) < 2 * (n - len(out)) and len(tried) < space:
+                pair = (rng.randrange(len(programs)), rng.randrange(len(self.tasks)))
+                if pair not in tried:
+                    tried.add(pair)
+                    if (self.tasks[pair[1]].id, programs[pair[0]]) not in known:
+                        pairs.append(pair)
+            if not pairs:
+                break
+            results = self.executor.run_batch(
+                [(programs[p], self.tasks[t].demo_inputs) for p, t in pairs],
+                progress=lambda d, total: self.progress("store: search tasks", d, total))
+            for (p, t), res in zip(pairs, results):
+                e = relabel(self.tasks[t], programs[p], [r.output for r in res], it,
+                            POLICY_POOL)
+                if e is not None:
+                    out.append(e)
+                    if len(out) == n:
+                        return out
+        return out
 
     def score(self) -> dict[str, Any]:
         """6. Top-3 policy-only and cumulative solved counts, and buffer sizes."""

@@ -34,9 +34,9 @@ CHECKPOINTS = "checkpoints"
 LOG_FILE = "run.log"
 
 ABLATIONS: dict[str, str] = {
-    "A1": "no policy samples in the buffer (only the seed pool is learned from; the "
-          "paper's A1 also adds search-task experiences at a matched data budget, which "
-          "this switch does not)",
+    "A1": "no policy samples in the buffer: each iteration stores as many relabeled "
+          "search tasks instead (a search program on a search task's demonstration "
+          "inputs), the paper's \"no ExIt\" at a matched data budget",
     "A2": "no hindsight relabeling (only programs that solve every demo are stored)",
     "A3": "no prioritization (uniform sampling from the buffer)",
     "A4": "no pretraining on the seed pool (the neural policy starts from random "

@@ -476,7 +476,7 @@ def show_execute(loop: CodeItLoop, it: int) -> None:
         if exp is None:
             fate = "not relabeled (no grid)" if relabeling else "dropped (A2: not a solution)"
         elif loop.config.ablation == "A1":
-            fate = "relabeled, not stored (A1)"
+            fate = "relabeled, not stored (A1 stores search tasks instead)"
         elif stored_phase and priorities[k - 1] is not None:
             fate = f"stored · priority {priorities[k - 1]:.3f}"
         else:
@@ -517,7 +517,8 @@ def show_store(loop: CodeItLoop, it: int) -> None:
     c = st.columns(4)
     c[0].metric("relabeled", m.get("relabeled", 0))
     c[1].metric("stored", m.get("stored", 0),
-                help="none under ablation A1; a program already stored for the task replaces "
+                help="under ablation A1, as many relabeled search tasks instead of the "
+                     "policy's experiences; a program already stored for the task replaces "
                      "its older entry")
     c[2].metric("policy pool", sizes.get(POLICY_POOL, 0))
     c[3].metric("seed pool", sizes.get(SEED_POOL, 0))

@@ -82,7 +82,25 @@ def test_each_ablation_changes_what_it_should(tmp_path, ablation):
         policy_rows = loop.conn.execute(
             "SELECT demo_accuracy FROM experiences WHERE pool = 'policy'").fetchall()
         if ablation == "A1":
-            assert m["relabeled"] > 0 and m["stored"] == 0 and not policy_rows
+            # as many relabeled search tasks as the policy's experiences, none of them the
+            # policy's own
+            assert m["relabeled"] > 0
+            assert m["stored"] == m["search_task_experiences"] == len(policy_rows) > 0
+            assert m["stored"] == m["relabeled"]
+            programs = set(json.loads(loop.conn.execute(
+                "SELECT value FROM meta WHERE key = 'search_programs'").fetchone()[0]))
+            rows = loop.conn.execute("SELECT task_id, program, sample_id, iteration FROM "
+                                     "experiences WHERE pool = 'policy'").fetchall()
+            ids = {t.id for t in loop.tasks}
+            assert all(t in ids and p in programs and s is None and i == 1
+                       for t, p, s, i in rows)
+            with make_loop(tmp_path, name="again", ablation="A1", iterations=1) as again:
+                again.run_iterations(1)
+                assert sorted(again.conn.execute(
+                    "SELECT task_id, program, outputs FROM experiences WHERE pool = 'policy'"
+                ).fetchall()) == sorted(loop.conn.execute(
+                    "SELECT task_id, program, outputs FROM experiences WHERE pool = 'policy'"
+                ).fetchall())
         elif ablation == "A2":
             assert all(r[0] == 1.0 for r in policy_rows)
             assert m["relabeled"] == len(policy_rows) < m["valid"]
