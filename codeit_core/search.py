@@ -24,8 +24,9 @@ Results are cached on disk by (programs, tasks, limits), so a second run pays no
 
 Workers are sandboxed like the Executor's (execute.py): a hard per-program timeout inside
 the worker, a memory cap, and a parent watchdog that kills a worker stuck past the
-timeout, counts the program it was on as a timeout for that task and re-runs the task
-without it.
+timeout (by the clock and by the CPU time it kept using: a worker that only waits for a
+core is not stuck) or frozen from outside, counts the program it was on as a timeout for
+that task and re-runs the task without it.
 """
 
 from __future__ import annotations
@@ -245,16 +246,48 @@ class SearchError(RuntimeError):
 
 
 class _Worker:
-    """A search worker: its process, our end of its pipe, its shared progress slots and
-    the task it is on (None when idle)."""
+    """A search worker: its process, our end of its pipe, its shared progress slots, the
+    task it is on (None when idle) and the watchdog's note on a program over its time."""
 
-    __slots__ = ("process", "conn", "progress", "job")
+    __slots__ = ("process", "conn", "progress", "job", "ps", "watch")
 
     def __init__(self, process: Any, conn: Any, progress: Any) -> None:
+        import psutil
+
         self.process = process
         self.conn = conn
         self.progress = progress
         self.job: int | None = None
+        self.ps = psutil.Process(process.pid)
+        self.watch: tuple[float, float] | None = None  # (program start, CPU seconds then)
+
+    def stopped(self) -> bool:
+        """Frozen from outside (SIGSTOP, a debugger): it will never answer."""
+        import psutil
+
+        try:
+            return self.ps.status() in (psutil.STATUS_STOPPED, psutil.STATUS_TRACING_STOP)
+        except psutil.Error:
+            return False
+
+    def stuck(self, limit: float, cpu_limit: float) -> bool:
+        """The program in flight has run for `limit` seconds and, since then, used
+        `cpu_limit` more seconds of CPU. Wall time alone would kill busy workers when other
+        work shares the cores (their program is waiting for a core, not stuck)."""
+        import psutil
+
+        start = self.progress[_START]
+        if not start or time.monotonic() - start <= limit:
+            return False
+        try:
+            times = self.ps.cpu_times()
+            cpu = times.user + times.system
+        except psutil.Error:
+            return True
+        if self.watch is None or self.watch[0] != start:
+            self.watch = (start, cpu)
+            return False
+        return cpu - self.watch[1] > cpu_limit or time.monotonic() - start > 20 * limit
 
 
 def search(programs: Sequence[str], tasks: Sequence[Task], n_references: int = 0,
@@ -280,7 +313,7 @@ def search(programs: Sequence[str], tasks: Sequence[Task], n_references: int = 0
     slots: list[_Worker | None] = [None] * n_workers
     # generous: a killed worker costs a restart and the whole task again, and the
     # in-worker ticker already stops every program that returns to Python in time
-    limit = timeout + max(2.0, timeout)
+    limit, cpu_limit = timeout + max(2.0, timeout), max(2.0, timeout)
     totals: Counter[str] = Counter()
     executions = ran_pairs = restarts = 0
     stopped: list[tuple[str, int, str]] = []  # (task, program, why) a worker was replaced
@@ -342,12 +375,11 @@ def search(programs: Sequence[str], tasks: Sequence[Task], n_references: int = 0
                         if progress:
                             progress(done, len(jobs))
                         continue
-                stuck = (w.progress[_START]
-                         and time.monotonic() - w.progress[_START] > limit)
+                stuck = w.stuck(limit, cpu_limit) or w.stopped()
                 if stuck or not w.process.is_alive():
                     # the program in flight is a timeout (or fatal) for this task: re-run
                     # the task on a fresh worker without it
-                    if w.progress[_READY] and (stuck or w.progress[_START]):
+                    if w.progress[_READY] and w.progress[_START]:
                         excluded[job].add(int(w.progress[_PROGRAM]))
                         stopped.append((tasks[job].id, int(w.progress[_PROGRAM]),
                                         "stuck" if stuck else

@@ -238,3 +238,72 @@ def test_mutant_texts_are_generated_once_per_key(tmp_path):
     assert first == again == ["O = rotate_cw(I)", "O = rotate_180(I)"] and len(calls) == 1
     cached_mutant_texts(["a\nO = I"], 2, 1, generate, cache=tmp_path)  # another seed
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize("cpu_seconds", [0.15, 1.5], ids=["compiling", "evaluating"])
+def test_a_worker_frozen_from_outside_is_replaced_and_the_search_completes(cpu_seconds):
+    """SIGSTOP on a search worker (as a debugger would leave it) while it compiles its
+    programs or while it evaluates a task: the watchdog replaces it, a program it was on
+    counts as a timeout for that task, and every other (program, task) pair gets exactly its
+    result."""
+    import os
+    import random
+    import signal
+    import threading
+    import time
+
+    import psutil
+
+    from codeit_core.dsl import format_program
+    from codeit_core.mutate import random_program
+
+    rng = random.Random(3)
+    tasks = [t for t in load_dataset("arc1-train") if t.id in ("3c9b0459", "6150a2bd",
+                                                                "67a3c6ac", "68b16354")]
+    programs = list(dict.fromkeys(["O = rotate_180(I)", "O = flip_horizontal(I)"] + [
+        format_program(random_program(rng, rng.randint(2, 8))) for _ in range(4000)]))
+    expected = search(programs, tasks, workers=1)
+    frozen: list[int] = []
+
+    def freeze() -> None:  # a search worker: a grandchild, through the forkserver
+        me = psutil.Process()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not frozen:
+            for child in me.children(recursive=True):
+                try:
+                    if child.ppid() != me.pid and child.cpu_times().user > cpu_seconds:
+                        os.kill(child.pid, signal.SIGSTOP)
+                        frozen.append(child.pid)
+                        return
+                except psutil.Error:
+                    continue
+            time.sleep(0.005)
+
+    box: dict = {}
+    freezer = threading.Thread(target=freeze)
+    searcher = threading.Thread(  # a daemon: a search that hangs fails the test, no more
+        target=lambda: box.setdefault("result", search(programs, tasks, workers=1)),
+        daemon=True)
+    freezer.start()
+    searcher.start()
+    try:
+        searcher.join(90)
+    finally:
+        freezer.join()
+        for pid in frozen:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    assert frozen, "no search worker was caught"
+    assert "result" in box, "the search hung on a frozen worker"
+    result = box["result"]
+    assert result.stats["worker_restarts"] >= 1
+    lost = {(t, text) for t, text, _ in result.stats["stopped_programs"]}
+    assert all(why == "stuck" for _, _, why in result.stats["stopped_programs"])
+
+    def rows(r):
+        return {(c.task_id, r.programs[c.program], c.demo_accuracy, c.test_correct)
+                for c in r.candidates if (c.task_id, r.programs[c.program][:200]) not in lost}
+
+    assert rows(result) == rows(expected) and result.solved() == expected.solved()
