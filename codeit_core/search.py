@@ -201,7 +201,7 @@ def _worker_main(conn: Any, progress: Any, programs: list[str], timeout: float,
     plan = SharedPlan(parsed)
     # The plan is long-lived and DSL values hold no reference cycles: keep the cyclic
     # collector off the hot path (it would walk every live value again and again) and
-    # collect once per task instead.
+    # collect the youngest generation once per task instead.
     gc.collect()
     gc.freeze()
     gc.disable()
@@ -230,7 +230,9 @@ def _worker_main(conn: Any, progress: Any, programs: list[str], timeout: float,
             return
         job_id, demos, tests, excluded = message
         reply = _evaluate_task(plan, demos, tests, frozenset(excluded), progress)
-        gc.collect()
+        # what a task leaves behind is garbage or young: the youngest generation holds all
+        # of it (a full collection would walk every cached value too)
+        gc.collect(0)
         try:
             conn.send((job_id, reply))
         except (OSError, ValueError):

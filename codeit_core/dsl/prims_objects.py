@@ -16,6 +16,7 @@ Conventions used throughout (also relied on by `prims_painting`):
 from __future__ import annotations
 
 from collections import Counter, deque
+from functools import lru_cache
 from typing import Iterable
 
 from codeit_core.dsl.errors import check_count, check_grid_dims
@@ -49,6 +50,11 @@ def _is_object(patch: Patch) -> bool:
     return bool(patch) and _is_cell(next(iter(patch)))
 
 
+# The helpers below marked @lru_cache are pure functions of immutable values, called again
+# and again on the same grid or patch (a search runs thousands of programs on one input):
+# a small cache returns the same value without recomputing it.
+
+@lru_cache(maxsize=256)
 def _background(grid: Grid) -> int:
     if not grid or not grid[0]:
         raise ValueError("empty grid has no background colour")
@@ -71,6 +77,7 @@ def _in_grid(grid: Grid, pos: tuple[int, int]) -> bool:
     return 0 <= pos[0] < h and 0 <= pos[1] < w
 
 
+@lru_cache(maxsize=4096)
 def _bounds(patch: Patch) -> tuple[int, int, int, int]:
     """(top, left, bottom, right) of a non-empty patch."""
     if not patch:
@@ -113,6 +120,7 @@ def _shift_positions(patch: Patch, dr: int, dc: int) -> Patch:
     return frozenset((r + dr, c + dc) for r, c in patch)
 
 
+@lru_cache(maxsize=128)
 def _components(grid: Grid, single_colour: bool, diagonal: bool, skip: int | None) -> frozenset:
     """Connected components of a grid; cells of colour `skip` (if not None) are left out."""
     h, w = _dims(grid)
@@ -157,6 +165,7 @@ def _reachable(free: set, starts: Iterable, diagonal: bool = False) -> set:
     return seen
 
 
+@lru_cache(maxsize=4096)
 def _shape_key(patch: Patch) -> frozenset:
     pos = _positions(patch)
     if not pos:

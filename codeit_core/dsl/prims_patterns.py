@@ -403,6 +403,8 @@ def fill_periodic(grid: Grid, colour: Colour) -> Grid:
     """Treat cells of the colour as unknown and fill them from the smallest row, then column, period."""
     _colour(colour)
     h, w = _dims(grid)
+    if not any(colour in row for row in grid):
+        return grid  # nothing unknown: every cell keeps its colour
     known = [(r, c, v) for r, row in enumerate(grid) for c, v in enumerate(row) if v != colour]
     # a column period of w (every column its own class) checks the row period alone
     pr = next(p for p in range(1, h + 1) if _consistent(known, p, w) is not None)
