@@ -47,6 +47,9 @@ def _parents() -> list[str]:
 
 
 def _assert_good_mutant(child, parent_text: str, limit: int = MAX_MUTANT_LINES) -> None:
+    """A valid mutant, no longer than `limit` lines or than its parent (a longer parent is
+    never lengthened)."""
+    limit = max(limit, len(parse(parent_text).lines))
     text = format_program(child)
     check_program(child)
     assert parse(text) == child

@@ -84,7 +84,10 @@ def test_learning_reduces_the_training_loss(experiences):
     rng = random.Random(0)
     for _ in range(6):
         stats = policy.learn(fixed, rng)
-    assert stats["examples"] == 50
+    # every experience whose program the policy can learn (encodable, not too long) is an
+    # example
+    learnable = sum(policy._target(e.program, None) is not None for e in fixed)
+    assert stats["examples"] == learnable >= 40
     after = policy.evaluate_loss(fixed)
     assert after < 0.8 * before, (before, after)
 

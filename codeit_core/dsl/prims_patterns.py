@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections import Counter
 
-from codeit_core.dsl.errors import check_count, check_grid_dims
+from codeit_core.dsl.errors import TooLargeError, check_count, check_grid_dims
 from codeit_core.dsl.prims_core import order_key
 from codeit_core.dsl.prims_objects import _background
 from codeit_core.dsl.prims_objects import _check_colour as _colour
 from codeit_core.dsl.prims_painting import joining_cells
 from codeit_core.dsl.registry import primitive
 from codeit_core.dsl.types import Any, Colour, Container, Grid, Indices, Integer, \
-    IntegerTuple, Objects, Patch
+    IntegerTuple, Object, Objects, Patch
 
 
 def _dims(grid: Grid) -> tuple[int, int]:
@@ -475,3 +475,110 @@ def majority_rows(grid: Grid) -> Grid:
         best = min(counts, key=lambda k: (-counts[k], k))
         out.append((best,) * w)
     return tuple(out)
+
+
+# Matching work allowed to completed_copies: grid cells tried times template cells checked.
+_MAX_MATCH_WORK = 250_000
+
+
+@primitive("objects")
+def completed_copies(grid: Grid, template: Object) -> Objects:
+    """Copies of the template at every offset where all its cells of some one colour appear in the grid."""
+    if type(template) is not frozenset or not template or \
+            any(type(cell) is not tuple or type(cell[1]) is not tuple for cell in template):
+        raise ValueError("expected a non-empty object (cells with colours)")
+    check_count(len(template))
+    h, w = _dims(grid)
+    parts: dict[int, list] = {}
+    for colour, pos in template:
+        parts.setdefault(colour, []).append(pos)
+    work = sum(len(cells) for cells in parts.values()) * h * w
+    if work > _MAX_MATCH_WORK:
+        raise TooLargeError(f"matching {len(template)} template cells on a {h}x{w} grid "
+                            f"is over the limit of {_MAX_MATCH_WORK} checks")
+    result = set()
+    for colour, cells in parts.items():
+        for dr, dc in _placements(grid, [(colour, pos) for pos in sorted(cells)]):
+            result.add(frozenset((v, (pr + dr, pc + dc)) for v, (pr, pc) in template))
+    check_count(len(result))
+    return frozenset(result)
+
+
+def _placements(grid: Grid, cells: list):
+    """The offsets (dr, dc), in reading order of the first cell's landing place, that put
+    every (colour, (r, c)) of `cells` on a grid cell of that colour."""
+    h, w = _dims(grid)
+    v0, (r0, c0) = cells[0]
+    for r in range(h):
+        for c in range(w):
+            if grid[r][c] != v0:
+                continue
+            dr, dc = r - r0, c - c0
+            if all(0 <= pr + dr < h and 0 <= pc + dc < w and grid[pr + dr][pc + dc] == v
+                   for v, (pr, pc) in cells):
+                yield dr, dc
+
+
+def _object_cells(value: Any, what: str) -> list:
+    if type(value) is not frozenset or \
+            any(type(cell) is not tuple or type(cell[1]) is not tuple for cell in value):
+        raise ValueError(f"expected an object (cells with colours) as {what}")
+    return sorted(value)
+
+
+def _turnings(cells: list) -> list:
+    """The cells under the four quarter turns, then the same after a left-right flip."""
+    images = []
+    for turn in range(8):
+        image = []
+        for v, (r, c) in cells:
+            for _ in range(turn % 4):
+                r, c = c, -r
+            image.append((v, (r, -c if turn >= 4 else c)))
+        images.append(image)
+    return images
+
+
+@primitive("symmetry")
+def fit_template(template: Object, partial: Object) -> Object:
+    """The template turned or flipped and shifted to cover every cell of partial in its colour (empty if none)."""
+    cells = _object_cells(template, "template")
+    wanted = _object_cells(partial, "partial")
+    if not cells or not wanted:
+        return frozenset()
+    work = 8 * len(cells) * len(wanted)
+    if work > _MAX_MATCH_WORK:
+        raise TooLargeError(f"fitting {len(cells)} template cells onto {len(wanted)} cells "
+                            f"is over the limit of {_MAX_MATCH_WORK} checks")
+    v0, (r0, c0) = wanted[0]
+    for image in _turnings(cells):
+        colour_at = {pos: v for v, pos in image}
+        for v, (r, c) in image:
+            if v != v0:
+                continue
+            dr, dc = r0 - r, c0 - c
+            if all(colour_at.get((pr - dr, pc - dc)) == pv for pv, (pr, pc) in wanted):
+                return frozenset((iv, (ir + dr, ic + dc)) for iv, (ir, ic) in image)
+    return frozenset()
+
+
+@primitive("symmetry")
+def fit_template_to_grid(grid: Grid, template: Object) -> Object:
+    """The template turned or flipped and shifted so its cells off its main colour match the grid (empty if none)."""
+    cells = _object_cells(template, "template")
+    if not cells:
+        return frozenset()
+    counts = Counter(v for v, _ in cells)
+    main = min(counts, key=lambda c: (-counts[c], c))
+    h, w = _dims(grid)
+    work = 8 * (len(cells) - counts[main]) * h * w
+    if work > _MAX_MATCH_WORK:
+        raise TooLargeError(f"fitting {len(cells)} template cells on a {h}x{w} grid "
+                            f"is over the limit of {_MAX_MATCH_WORK} checks")
+    for image in _turnings(cells):
+        keys = [(v, pos) for v, pos in image if v != main]
+        if not keys:
+            return frozenset()
+        for dr, dc in _placements(grid, keys):
+            return frozenset((v, (pr + dr, pc + dc)) for v, (pr, pc) in image)
+    return frozenset()

@@ -282,7 +282,7 @@ class Grammar:
             program = canonical(parse(text))
         except DSLError:
             return None
-        if len(program.lines) > MAX_VARS - 1:
+        if len(program.lines) > MAX_VARS:
             return None
         v = self.vocab
         names = {"I": None}

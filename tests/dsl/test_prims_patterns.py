@@ -326,3 +326,74 @@ def test_majority_rows():
     5555
     """)
     assert P.majority_rows(((7,),)) == ((7,),)
+
+
+def test_completed_copies():
+    grid = g("""
+    1210000
+    0000020
+    0000000
+    0010100
+    """)
+    template = frozenset({(1, (0, 0)), (2, (0, 1)), (1, (0, 2))})
+    # the template itself, a copy at the lone 2, a copy at the pair of 1s
+    assert P.completed_copies(grid, template) == frozenset({
+        template,
+        frozenset({(1, (1, 4)), (2, (1, 5)), (1, (1, 6))}),
+        frozenset({(1, (3, 2)), (2, (3, 3)), (1, (3, 4))}),
+    })
+    # a part of the template cut off by the edge does not match; copies may stick out
+    edge = g("""
+    2000
+    0001
+    """)
+    assert P.completed_copies(edge, template) == frozenset({
+        frozenset({(1, (0, -1)), (2, (0, 0)), (1, (0, 1))}),
+    })
+    assert P.completed_copies(g("000\n000"), template) == frozenset()
+    with pytest.raises(ValueError):
+        P.completed_copies(grid, frozenset({(0, 1)}))
+    big = frozenset((1, (r, c)) for r in range(30) for c in range(10))
+    with pytest.raises(TooLargeError):
+        P.completed_copies(tuple((1,) * 30 for _ in range(30)), big)
+
+
+def test_fit_template():
+    bar = frozenset({(4, (0, 0)), (4, (0, 1)), (4, (0, 2)), (2, (1, 2))})
+    # a quarter turn: the bar stands upright with the 2 left of its lower end
+    partial = frozenset({(4, (5, 3)), (2, (7, 2))})
+    assert P.fit_template(bar, partial) == frozenset(
+        {(4, (5, 3)), (4, (6, 3)), (4, (7, 3)), (2, (7, 2))})
+    # a left-right flip: the 2 under the left end
+    flipped = frozenset({(4, (0, 0)), (4, (0, 1)), (4, (0, 2)), (2, (1, 0))})
+    assert P.fit_template(bar, flipped) == flipped
+    assert P.fit_template(bar, bar) == bar
+    # no placement fits, or nothing to fit
+    assert P.fit_template(bar, frozenset({(4, (0, 0)), (2, (0, 5))})) == frozenset()
+    assert P.fit_template(bar, frozenset()) == frozenset()
+    with pytest.raises(ValueError):
+        P.fit_template(frozenset({(0, 1)}), partial)
+    big = frozenset((1, (r, c)) for r in range(30) for c in range(10))
+    with pytest.raises(TooLargeError):
+        P.fit_template(big, big)
+
+
+def test_fit_template_to_grid():
+    template = frozenset({(2, (0, 0)), (5, (0, 1)), (5, (0, 2)), (3, (0, 3))})
+    grid = g("""
+    0000
+    0200
+    0000
+    0000
+    0300
+    """)
+    # only a quarter turn puts the 2 and the 3 on the grid's 2 and 3
+    assert P.fit_template_to_grid(grid, template) == frozenset(
+        {(2, (1, 1)), (5, (2, 1)), (5, (3, 1)), (3, (4, 1))})
+    assert P.fit_template_to_grid(g("0200\n0030"), template) == frozenset()
+    assert P.fit_template_to_grid(grid, frozenset({(5, (0, 0)), (5, (0, 1))})) == frozenset()
+    with pytest.raises(ValueError):
+        P.fit_template_to_grid(grid, frozenset({(0, 1)}))
+    big = frozenset((1 if r < 20 else 2, (r, c)) for r in range(30) for c in range(10))
+    with pytest.raises(TooLargeError):
+        P.fit_template_to_grid(tuple((2,) * 30 for _ in range(30)), big)

@@ -1,0 +1,7 @@
+x1 = multicolour_components(I)
+x2 = objects_larger_than(x1, 1)
+x3 = erase_objects(I, x2)
+x4 = fix_first(fit_template_to_grid, x3)
+x5 = apply(x4, x2)
+x6 = merge(x5)
+O = paint_object(x3, x6)

@@ -1,0 +1,6 @@
+x1 = multicolour_components(I)
+x2 = largest_object(x1)
+x3 = fix_first(fit_template, x2)
+x4 = apply(x3, x1)
+x5 = merge(x4)
+O = paint_object(I, x5)

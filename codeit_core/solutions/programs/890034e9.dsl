@@ -1,0 +1,7 @@
+x1 = least_common_colour(I)
+x2 = cells_of_colour(I, x1)
+x3 = holes(x2)
+x4 = fill_cells(I, x1, x3)
+x5 = largest_rectangle_of_colour(x4, BLACK, 2)
+x6 = surrounding_box(x5)
+O = fill_cells(I, x1, x6)

@@ -1,0 +1,7 @@
+x1 = pair(0, 2)
+x2 = fix_second(shift_grid, x1)
+x3 = fork(overlay_grids, identity, x2)
+x4 = apply_n_times(x3, I, 15)
+x5 = shift_grid(x4, RIGHT)
+x6 = recolour_non_background(x5, GREY)
+O = overlay_grids(x6, x4)
