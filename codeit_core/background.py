@@ -120,10 +120,16 @@ def start_background(run_dir: str | Path | RunDir, iterations: int | None = None
                               f"run.sqlite)")
     if iterations is not None and iterations < 1:
         raise BackgroundError(f"iterations must be at least 1, got {iterations}")
+    from codeit_core.runlock import describe, writer
+
     state = run_state(run)
     if state["alive"]:
         raise BackgroundError(f"run {run.path.name!r} already has a live background process "
                               f"(pid {state['pid']}); stop it first or wait for it to end")
+    holder = writer(run)  # e.g. a run in a terminal, or a step from another dashboard
+    if holder is not None:
+        raise BackgroundError(f"run {run.path.name!r} is being written by {describe(holder)}; "
+                              f"stop it first or wait for it to end")
     previous = _read_meta(run)["status"]
     conn = run.connect()
     try:

@@ -22,6 +22,7 @@ from typing import Any
 
 from codeit_core.db import get_meta, set_meta
 from codeit_core.runs import ABLATIONS, POLICIES, ConfigError, RunConfig, RunDir
+from codeit_core.runlock import RunBusyError, WriterLock
 from codeit_core.tasks import TaskFormatError, UnknownDatasetError, UnknownTaskError
 
 COLUMNS = (("iteration", "iter"), ("policy_only_solved", "policy-only"),
@@ -144,11 +145,13 @@ def main(args: argparse.Namespace) -> int:
         except ValueError as e:
             print(f"error: --trace: {e}", file=sys.stderr)
             return 2
+    lock = WriterLock(run_dir)
     try:
         if args.resume:
             if not run_dir.exists():
                 raise ConfigError(f"{run_dir.path} holds no run to resume; drop --resume to "
                                   f"create one")
+            lock.acquire()  # before anything is written, the config included
             config = run_dir.config()
             if args.iterations is not None and args.iterations != config.iterations:
                 config.iterations = args.iterations
@@ -157,8 +160,11 @@ def main(args: argparse.Namespace) -> int:
         else:
             config = config_from_args(args)
             run_dir.create(config)
+            lock.acquire()
         loop = CodeItLoop.open(run_dir, progress=ProgressBar())
-    except (ConfigError, TaskFormatError, UnknownDatasetError, UnknownTaskError) as e:
+    except (ConfigError, TaskFormatError, UnknownDatasetError, UnknownTaskError,
+            RunBusyError) as e:
+        lock.release()
         print(f"error: {e}", file=sys.stderr)
         return 2
 
@@ -222,4 +228,5 @@ def main(args: argparse.Namespace) -> int:
         set_meta(loop.conn, "pid", None)
         set_meta(loop.conn, "stop_requested", False)
         loop.close()
+        lock.release()
     return {"finished": 0, "stopped": 0}.get(status, 1)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import inspect
 import json
+import os
 import re
 import threading
 import time
@@ -24,6 +25,7 @@ from codeit_core.db import get_meta
 from codeit_core.loop import CodeItLoop, select_tasks
 from codeit_core.metrics import SCOPES
 from codeit_core.relabel import POLICY_POOL, SEED_POOL, relabel
+from codeit_core.runlock import RunBusyError, WriterLock, describe, writer
 from codeit_core.runs import ABLATIONS, POLICIES, ConfigError, RunConfig, RunDir
 from codeit_core.tasks import (DATASET_TITLES, TaskFormatError, UnknownDatasetError,
                                UnknownTaskError, dataset_names)
@@ -614,9 +616,12 @@ def do_step(held: HeldLoop, name: str) -> None:
             return
         loop.progress = progress
         try:
-            with st.spinner(step_note(loop, name)):
+            with WriterLock(loop.dir, f"a {LABELS[name]} step from the dashboard"), \
+                    st.spinner(step_note(loop, name)):
                 getattr(loop, name)()
             st.session_state["rv_last"] = name
+        except RunBusyError as e:  # another process writes the run: nothing was done
+            st.session_state["rv_step_error"] = f"{LABELS[name]} was not run: {e}"
         except Exception as e:  # a broken policy or dataset: say it, keep the run
             st.session_state["rv_step_error"] = f"{LABELS[name]} failed: {e}"
         finally:
@@ -657,11 +662,19 @@ def take_pending_step() -> None:
 
 def step_panel(run: Path, state: dict[str, Any]) -> None:
     key = str(run.resolve())
-    if state["alive"]:
+    holder = writer(run)
+    if holder is not None and holder.get("pid") == os.getpid():
+        holder = None  # this server's own step (another tab): the held loop serializes it
+    if state["alive"] or holder is not None:
         drop_loop(run)
-        st.info(f"A background process (pid {state['pid']}) is running this run: stepping "
-                f"is disabled until it stops (see **In the background**).",
-                icon=":material/lock:")
+        if holder is not None and holder.get("pid") != state.get("pid"):
+            st.info(f"This run is being written by {describe(holder)}: stepping is "
+                    f"disabled until it finishes; reading stays possible.",
+                    icon=":material/lock:")
+        else:
+            st.info(f"A background process (pid {state['pid']}) is running this run: "
+                    f"stepping is disabled until it stops (see **In the background**).",
+                    icon=":material/lock:")
         row = st.container(horizontal=True, gap="small")
         for name, label, icon in STEPS:
             row.button(label, icon=icon, key=f"rv_step_{name}", disabled=True)

@@ -189,3 +189,51 @@ def test_two_sessions_on_a_running_run_see_no_lock_errors(rel_server, rel_runs_d
     assert not LOCKED.search(server_log), server_log[-3000:]
     assert "Traceback" not in server_log, server_log[-3000:]
     assert all("Traceback" not in t for t in texts)
+
+
+def test_a_second_writer_is_refused_with_the_holder_named(tmp_path):
+    """While a CLI run writes a run directory, a second `run --resume` on it (a second
+    terminal), a dashboard step and a background start are all refused at once, naming the
+    holder; reading stays possible; once the holder is killed, its lock is free at once and
+    the run resumes."""
+    from codeit_core.background import BackgroundError, start_background
+    from codeit_core.runlock import RunBusyError, WriterLock, writer
+    from codeit_core.runs import RunDir
+
+    run_dir = tmp_path / "busy"
+    proc = start_run(run_dir)
+    tried = refused = 0
+    try:
+        wait_seeded(run_dir, proc)
+        holder = writer(run_dir)
+        assert holder and holder["pid"] == proc.pid and "codeit_core run" in holder["command"]
+        for _ in range(2):  # a second terminal, twice
+            started = time.monotonic()
+            second = subprocess.run([sys.executable, "-m", "codeit_core", "run", "--run-dir",
+                                     str(run_dir), "--resume"], cwd=ROOT, capture_output=True,
+                                    text=True, timeout=120)
+            tried += 1
+            assert second.returncode == 2, second.stdout + second.stderr
+            assert f"is being written by process {proc.pid}" in second.stderr
+            assert "Traceback" not in second.stderr and time.monotonic() - started < 30
+            refused += 1
+        tried += 1
+        with pytest.raises(RunBusyError, match=f"process {proc.pid}"):
+            WriterLock(run_dir, "a step from the dashboard").acquire()
+        refused += 1
+        tried += 1
+        with pytest.raises(BackgroundError, match=str(proc.pid)):
+            start_background(RunDir(run_dir))
+        refused += 1
+        conn = connect(run_dir / "run.sqlite", readonly=True)  # reading goes on
+        assert conn.execute("SELECT COUNT(*) FROM experiences").fetchone()[0] > 0
+        conn.close()
+    finally:
+        proc.kill()
+        proc.wait(30)
+    assert writer(run_dir) is None  # the kernel dropped the dead holder's lock
+    with WriterLock(run_dir, "after the holder died") as lock:
+        assert lock.held and writer(run_dir) is not None
+    assert writer(run_dir) is None
+    stats.add(AREA, "concurrent writers tried", tried)
+    stats.add(AREA, "concurrent writers refused", refused)
