@@ -4,6 +4,8 @@
   exec --dataset D --task ID --program FILE
                                     run a DSL program on a task, pair by pair
   solutions --verify                check every reference program on its training task
+  check --run-dir DIR               say, file by file, whether a run is intact
+  recover --run-dir DIR --to NEW    copy what a damaged run still holds into a new run
   run --run-dir DIR ...             CodeIt meta-iterations, resumable (see cli_run.py)
   bench --protocol {mutation,tune,smoke,standard,long} --json OUT
                                     the paper's mutation baseline, or the default policy
@@ -47,6 +49,47 @@ def cmd_solutions(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Say, file by file, whether a run directory is intact."""
+    from codeit_core.repair import check
+    from codeit_core.runlock import describe, writer
+    from codeit_core.runs import RunDir
+
+    run = RunDir(args.run_dir)
+    if not run.path.is_dir():
+        print(f"error: {run.path} is not a directory", file=sys.stderr)
+        return 2
+    findings = check(run)
+    for f in findings:
+        print(f)
+    holder = writer(run)
+    if holder is not None:
+        print(f"note: the run is being written right now by {describe(holder)}")
+    bad = [f for f in findings if not f.ok]
+    print(f"{len(findings) - len(bad)} of {len(findings)} checks passed" +
+          (f"; copy what is readable into a new run with `python -m codeit_core recover "
+           f"--run-dir {run.path} --to NEW_DIR`" if bad else ""))
+    return 1 if bad else 0
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    """Copy every readable row and intact checkpoint of a run into a new run."""
+    from codeit_core.repair import recover
+    from codeit_core.runs import ConfigError, RunDir
+
+    try:
+        counts = recover(RunDir(args.run_dir), RunDir(args.to))
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    for part, c in counts.items():
+        print(f"{part:<18} {c['copied']:>8} copied" +
+              (f", {c['unreadable']} unreadable (left behind)" if c["unreadable"] else ""))
+    print(f"recovered into {args.to}; continue it with `python -m codeit_core run --run-dir "
+          f"{args.to} --resume`")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m codeit_core",
                                      description="CodeIt engine, headless.")
@@ -57,6 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verify", action="store_true",
                    help="run every program on its task; exit 1 if one fails")
     p.set_defaults(func=cmd_solutions)
+    p = sub.add_parser("check", help="say whether a run directory's files are intact")
+    p.add_argument("--run-dir", required=True)
+    p.set_defaults(func=cmd_check)
+    p = sub.add_parser("recover", help="copy what a damaged run still holds into a new run")
+    p.add_argument("--run-dir", required=True, help="the damaged run (only read)")
+    p.add_argument("--to", required=True, help="the new run directory (must not exist)")
+    p.set_defaults(func=cmd_recover)
     from codeit_core import cli_bench, cli_exec, cli_run
 
     cli_exec.add_parser(sub)

@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import signal
+import sqlite3
 import sys
 import time
 import traceback
@@ -220,13 +221,18 @@ def main(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         status = "stopped"
         print("aborted; continue with --resume", file=sys.stderr)
+    except sqlite3.DatabaseError as e:  # the database broke under us (disk, another tool)
+        print(f"error: {run_dir.damaged(run_dir.db_path, e)}", file=sys.stderr)
     except Exception as e:  # a bug or a broken policy: record it, say it, keep the data
         traceback.print_exc()
         print(f"error: {e}", file=sys.stderr)
     finally:
-        set_meta(loop.conn, "status", status)
-        set_meta(loop.conn, "pid", None)
-        set_meta(loop.conn, "stop_requested", False)
+        try:
+            set_meta(loop.conn, "status", status)
+            set_meta(loop.conn, "pid", None)
+            set_meta(loop.conn, "stop_requested", False)
+        except sqlite3.Error:
+            pass  # a damaged database: the message above says what to do
         loop.close()
         lock.release()
     return {"finished": 0, "stopped": 0}.get(status, 1)

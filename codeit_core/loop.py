@@ -38,7 +38,7 @@ from codeit_core.metrics import score_iteration
 from codeit_core.policies import Policy, make_policy
 from codeit_core.relabel import POLICY_POOL, SEED_POOL, Experience, program_length, relabel, \
     rewards
-from codeit_core.runs import RunConfig, RunDir, numpy_rng, python_rng
+from codeit_core.runs import RunConfig, RunDamagedError, RunDir, numpy_rng, python_rng
 from codeit_core.tasks import Task, UnknownTaskError, load_dataset
 
 PHASES = ("started", "learned", "executed", "stored", "scored")
@@ -158,7 +158,10 @@ class CodeItLoop:
     def _load_policy(self, up_to: int) -> None:
         found = self.dir.latest_checkpoint(up_to)
         if found:
-            self.policy.load(found[1])
+            try:
+                self.policy.load(found[1])
+            except Exception as e:  # noqa: BLE001 - any reader's failure: a damaged file
+                raise RunDamagedError(self.dir.damaged(found[1], e)) from None
 
     @property
     def iteration(self) -> int:

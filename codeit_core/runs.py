@@ -53,6 +53,11 @@ class ConfigError(ValueError):
     """A run setting is invalid; the message names the field and says how to fix it."""
 
 
+class RunDamagedError(ConfigError):
+    """A file of a run cannot be read as what it should be; the message names the file,
+    what is wrong, and the commands that check and recover the run."""
+
+
 @dataclass
 class RunConfig:
     """Everything that defines a run. Stored as config.json in the run directory."""
@@ -255,7 +260,22 @@ class RunDir:
     def connect(self, readonly: bool = False) -> sqlite3.Connection:
         if not self.db_path.is_file():
             raise ConfigError(f"{self.path} is not a run directory (no {DB_FILE})")
-        return connect(self.db_path, readonly=readonly)
+        try:
+            conn = connect(self.db_path, readonly=readonly)
+            conn.execute("SELECT COUNT(*) FROM meta").fetchone()  # header and schema read
+        except sqlite3.DatabaseError as e:
+            if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
+                raise
+            raise RunDamagedError(self.damaged(self.db_path, e)) from None
+        return conn
+
+    def damaged(self, path: Path, error: Any) -> str:
+        """The one line that says a file of this run is damaged, and the way out."""
+        what = str(error)
+        what = what if len(what) <= 120 else what[:117] + "..."
+        return (f"{path}: damaged ({what}); `python -m codeit_core check --run-dir "
+                f"{self.path}` says what can still be read, and `python -m codeit_core "
+                f"recover --run-dir {self.path} --to NEW_DIR` copies it into a new run")
 
     def status(self) -> dict[str, Any]:
         """Status, pid, last finished iteration and phase — cheap, read-only, for listings."""

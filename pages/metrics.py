@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from codeit_core.background import iteration_rows
-from codeit_core.runs import DB_FILE
+from codeit_core.runs import DB_FILE, RunDir
 from ui.runs_view import RUN_KEY, list_runs, no_runs_message, run_config, run_db
 from ui.nav import require_app
 
@@ -245,7 +245,8 @@ for name in chosen:
     try:
         frame = load_metrics(str(run), db_stamp(run))
     except Exception as e:  # a damaged database: say so, go on
-        st.error(f"Run {name!r}: its database cannot be read ({e})", icon=":material/error:")
+        st.error(f"Run {name!r}: {RunDir(run).damaged(run / 'run.sqlite', e)}",
+                 icon=":material/error:")
         continue
     if frame.empty:
         st.info(f"Run {name!r} has no finished meta-iteration yet — step through one on the "

@@ -16,6 +16,7 @@ import streamlit as st
 from codeit_core.buffer import STATUS_FILTERS, Filters, ReplayBuffer
 from codeit_core.grids import Grid
 from codeit_core.relabel import POOLS
+from codeit_core.runs import RunDir
 from codeit_core.tasks import Task
 from ui.components import arrow, size_caption
 from ui.render import cell_size, diff_count, grid_png
@@ -304,7 +305,8 @@ try:
     buffer = ReplayBuffer(conn)
     sizes = {pool: buffer.size(pool) for pool in POOLS}
 except Exception as e:  # not a run database, or unreadable: say so, no traceback
-    st.error(f"Cannot read the run database of {run.name!r}: {e}", icon=":material/error:")
+    st.error(f"Run {run.name!r}: {RunDir(run).damaged(Path(db_path), e)}",
+             icon=":material/error:")
     st.stop()
 
 stats = st.columns(4)
