@@ -22,7 +22,7 @@ import traceback
 from typing import Any
 
 from codeit_core.db import get_meta, set_meta
-from codeit_core.runs import ABLATIONS, POLICIES, ConfigError, RunConfig, RunDir
+from codeit_core.runs import ABLATIONS, POLICIES, ConfigError, RunConfig, RunDir, disk_full
 from codeit_core.runlock import RunBusyError, WriterLock
 from codeit_core.tasks import TaskFormatError, UnknownDatasetError, UnknownTaskError
 
@@ -183,15 +183,15 @@ def main(args: argparse.Namespace) -> int:
     def should_stop() -> bool:
         return stop["signal"] or bool(get_meta(loop.conn, "stop_requested", False))
 
-    set_meta(loop.conn, "status", "running")
-    set_meta(loop.conn, "pid", os.getpid())
-    set_meta(loop.conn, "stop_requested", False)
     print(f"run {run_dir.path}: {config.policy} policy on {len(loop.tasks)} task(s) of "
           f"{config.dataset}, {config.samples_per_task} samples per task, "
           f"{config.iterations} meta-iteration(s)" +
           (f", ablation {config.ablation}" if config.ablation else ""), flush=True)
     status = "failed"
     try:
+        set_meta(loop.conn, "status", "running")
+        set_meta(loop.conn, "pid", os.getpid())
+        set_meta(loop.conn, "stop_requested", False)
         if not loop.is_seeded():
             summary = loop.seed()
             print(f"seed pool: {summary['reference_programs']} reference programs, "
@@ -221,8 +221,14 @@ def main(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         status = "stopped"
         print("aborted; continue with --resume", file=sys.stderr)
-    except sqlite3.DatabaseError as e:  # the database broke under us (disk, another tool)
-        print(f"error: {run_dir.damaged(run_dir.db_path, e)}", file=sys.stderr)
+    except (sqlite3.DatabaseError, OSError) as e:
+        if disk_full(e):  # the step's transaction rolled back: resume redoes it
+            print(f"error: {run_dir.full_disk(e)}", file=sys.stderr)
+        elif isinstance(e, sqlite3.DatabaseError):  # the database broke under us
+            print(f"error: {run_dir.damaged(run_dir.db_path, e)}", file=sys.stderr)
+        else:
+            traceback.print_exc()
+            print(f"error: {e}", file=sys.stderr)
     except Exception as e:  # a bug or a broken policy: record it, say it, keep the data
         traceback.print_exc()
         print(f"error: {e}", file=sys.stderr)

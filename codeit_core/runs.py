@@ -53,6 +53,33 @@ class ConfigError(ValueError):
     """A run setting is invalid; the message names the field and says how to fix it."""
 
 
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Write a file whole or not at all: into a temporary file beside it, then renamed over
+    it. A failed write (a full disk) leaves the old file, and no temporary one, behind."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        if isinstance(data, str):
+            tmp.write_text(data)
+        else:
+            tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def disk_full(error: BaseException) -> bool:
+    """Whether `error` says the disk (or the user's quota) is full: the OS's ENOSPC/EDQUOT,
+    or SQLite's SQLITE_FULL."""
+    import errno
+
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return isinstance(error, sqlite3.OperationalError) and "disk is full" in str(error)
+
+
 class RunDamagedError(ConfigError):
     """A file of a run cannot be read as what it should be; the message names the file,
     what is wrong, and the commands that check and recover the run."""
@@ -268,6 +295,12 @@ class RunDir:
                 raise
             raise RunDamagedError(self.damaged(self.db_path, e)) from None
         return conn
+
+    def full_disk(self, error: Any) -> str:
+        """The one line that says the disk filled up under the run, and what to do."""
+        return (f"the disk holding {self.path} is full ({error}); the unfinished step kept "
+                f"nothing, the finished ones are safe: free some space, then continue with "
+                f"`python -m codeit_core run --run-dir {self.path} --resume`")
 
     def damaged(self, path: Path, error: Any) -> str:
         """The one line that says a file of this run is damaged, and the way out."""

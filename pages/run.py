@@ -26,7 +26,7 @@ from codeit_core.loop import CodeItLoop, select_tasks
 from codeit_core.metrics import SCOPES
 from codeit_core.relabel import POLICY_POOL, SEED_POOL, relabel
 from codeit_core.runlock import RunBusyError, WriterLock, describe, writer
-from codeit_core.runs import ABLATIONS, POLICIES, ConfigError, RunConfig, RunDir
+from codeit_core.runs import ABLATIONS, POLICIES, ConfigError, RunConfig, RunDir, disk_full
 from codeit_core.tasks import (DATASET_TITLES, TaskFormatError, UnknownDatasetError,
                                UnknownTaskError, dataset_names)
 from ui.components import show_pair
@@ -622,8 +622,14 @@ def do_step(held: HeldLoop, name: str) -> None:
             st.session_state["rv_last"] = name
         except RunBusyError as e:  # another process writes the run: nothing was done
             st.session_state["rv_step_error"] = f"{LABELS[name]} was not run: {e}"
-        except Exception as e:  # a broken policy or dataset: say it, keep the run
-            st.session_state["rv_step_error"] = f"{LABELS[name]} failed: {e}"
+        except Exception as e:  # a full disk, a broken policy or dataset: say it, keep the run
+            st.session_state["rv_step_error"] = (
+                f"{LABELS[name]} was not finished: the disk is full ({e}); nothing of the "
+                f"step was kept — free some space and take it again" if disk_full(e)
+                else f"{LABELS[name]} failed: {e}")
+            # the step's transaction rolled back, but the loop in memory may have moved on
+            # (a policy that learned): the next step reopens the run as the disk has it
+            drop_loop(loop.dir.path)
         finally:
             loop.progress = lambda phase, done, total: None
     bar.empty()

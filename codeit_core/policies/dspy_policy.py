@@ -57,6 +57,7 @@ from codeit_core.dsl import (
 )
 from codeit_core.grids import Grid
 from codeit_core.relabel import Experience
+from codeit_core.runs import write_atomic
 from codeit_core.tasks import Task
 
 log = logging.getLogger(__name__)
@@ -585,13 +586,9 @@ class DSPyPolicy:
     # ------------------------------------------------------------------ persistence
 
     def save(self, path: Path) -> None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"policy": self.name, "version": 1,
-                                   "options": self.options(),
-                                   "pool": [s.to_json() for s in self.pool]}))
-        tmp.replace(path)
+        write_atomic(Path(path), json.dumps({"policy": self.name, "version": 1,
+                                             "options": self.options(),
+                                             "pool": [s.to_json() for s in self.pool]}))
 
     def load(self, path: Path) -> None:
         """Restore the few-shot pool (the options stay those the run's config gives)."""

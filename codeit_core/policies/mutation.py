@@ -16,6 +16,7 @@ from typing import Sequence
 from codeit_core.dsl import DSLError, Program, format_program, parse
 from codeit_core.mutate import mutate_program
 from codeit_core.relabel import Experience
+from codeit_core.runs import write_atomic
 from codeit_core.tasks import Task
 
 
@@ -67,11 +68,8 @@ class MutationPolicy:
         return out
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"policy": self.name, "learning": self.learning,
-                                   "parents": self.parents}))
-        tmp.replace(path)
+        write_atomic(path, json.dumps({"policy": self.name, "learning": self.learning,
+                                       "parents": self.parents}))
 
     def load(self, path: Path) -> None:
         data = json.loads(Path(path).read_text())

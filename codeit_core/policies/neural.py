@@ -67,6 +67,7 @@ from codeit_core.dsl import CONSTANTS, REGISTRY, DSLError, Const, PrimRef, Ref, 
     format_program, parse, remove_dead_lines
 from codeit_core.dsl.types import TYPE_NAMES, accepts
 from codeit_core.relabel import Experience
+from codeit_core.runs import write_atomic
 from codeit_core.tasks import Task
 
 # --------------------------------------------------------------------------- tokens
@@ -855,16 +856,12 @@ class NeuralPolicy:
     # ---------------------------------------------------------------- persistence
 
     def save(self, path: Path) -> None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         buf = io.BytesIO()
         torch.save({"policy": self.name, "options": self.options,
                     "vocab": self.vocab.tokens, "state": self.net.state_dict(),
                     "optimizer": self.opt.state_dict(), "updates": self.updates,
                     "pretrained": self.pretrained}, buf)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(buf.getvalue())
-        os.replace(tmp, path)
+        write_atomic(Path(path), buf.getvalue())
 
     def load(self, path: Path) -> None:
         data = torch.load(Path(path), map_location="cpu", weights_only=False)
