@@ -5,7 +5,13 @@ The entry point only sets up the page and the navigation; each page lives in `pa
 
 import streamlit as st
 
-st.set_page_config(page_title="CodeIt Dashboard", page_icon=":material/grid_on:", layout="wide")
+from ui.render import grid_png
+
+# The page icon is a small ARC grid drawn here and served by this server: a Material icon
+# as page icon makes the browser fetch its picture from a font host on the internet.
+ICON = ((2, 0, 4), (0, 3, 0), (1, 0, 6))
+st.set_page_config(page_title="CodeIt Dashboard", page_icon=grid_png(ICON, cell=12),
+                   layout="wide")
 
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),

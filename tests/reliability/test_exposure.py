@@ -100,3 +100,36 @@ def test_run_never_writes_api_keys_from_the_environment(tmp_path):
     stats.add(AREA, "secret leaks", len(leaks))
     assert {"config.json", "run.sqlite", "run.log"} <= {p.name for p in files}
     assert not leaks, leaks
+
+
+PAGE_PATHS = ["", "tasks", "run", "metrics", "replay-buffer", "playground", "traces"]
+
+
+def test_no_page_makes_the_browser_leave_loopback(rel_server, new_page):
+    """Every request each page makes (documents, scripts, fonts, icons, websockets) goes to
+    127.0.0.1 or localhost: nothing a page loads may leave the machine."""
+    from urllib.parse import urlparse
+
+    url, _ = rel_server
+    seen: list[str] = []
+    foreign: list[str] = []
+    page = new_page()
+
+    def record(request) -> None:
+        seen.append(request.url)
+        host = urlparse(request.url).hostname
+        if request.url.startswith(("data:", "blob:", "about:")):
+            return
+        if host not in ("127.0.0.1", "localhost"):
+            foreign.append(request.url)
+
+    page.on("request", record)
+    page.on("websocket", lambda ws: record(type("R", (), {"url": ws.url})()))
+    for path in PAGE_PATHS:
+        page.goto(f"{url}/{path}")
+        page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
+        page.wait_for_timeout(2500)  # icons, fonts and late scripts
+    stats.add(AREA, "page requests recorded", len(seen))
+    stats.add(AREA, "foreign requests", len(foreign))
+    assert len(seen) > 20
+    assert not foreign, foreign
