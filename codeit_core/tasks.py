@@ -148,10 +148,36 @@ def is_single_task(data: Any) -> bool:
     return isinstance(data, Mapping) and ("train" in data or "test" in data)
 
 
+# The loader's own limit on one task file (the largest ARC-AGI file, all 400 evaluation tasks
+# of ARC-AGI-1 in one mapping, is under 4 MB); the upload widget has its own (.streamlit).
+MAX_TASK_FILE_BYTES = 64 * 1024 * 1024
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's members, refusing a key given twice (json keeps the last silently:
+    a task id or a 'train' list would be lost without a word)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
 def tasks_from_json_text(text: str | bytes, name: str) -> list[Task]:
     """Parse one JSON document (a single task or a {task_id: task} mapping) named `name`."""
+    if len(text) > MAX_TASK_FILE_BYTES:
+        raise TaskFormatError(f"{name}: {len(text) / 2 ** 20:.0f} MB is over the "
+                              f"{MAX_TASK_FILE_BYTES // 2 ** 20} MB limit of a task file")
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except _DuplicateKey as e:
+        raise TaskFormatError(f"{name}: the key {short(str(e))!r} appears twice in one "
+                              f"object (one of them would be lost)") from None
     except json.JSONDecodeError as e:
         raise TaskFormatError(f"{name}: not valid JSON (line {e.lineno} column {e.colno}: "
                               f"{e.msg})") from None
@@ -174,6 +200,10 @@ def load_json_file(path: str | Path) -> list[Task]:
     """Load the tasks of one JSON file (single task or combined mapping)."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_TASK_FILE_BYTES:  # said before reading it
+            raise TaskFormatError(f"{path}: {size / 2 ** 20:.0f} MB is over the "
+                                  f"{MAX_TASK_FILE_BYTES // 2 ** 20} MB limit of a task file")
         text = path.read_bytes()
     except OSError as e:
         raise TaskFormatError(f"{path}: cannot read the file ({e.strerror})") from None

@@ -317,19 +317,37 @@ def test_hand_made_file(tmp_path, name, content, expected, fragment):
     assert outcome(content, name) == expected
 
 
-def test_duplicate_keys_keep_the_last_value(tmp_path):
-    """JSON objects with repeated keys: Python's json keeps the last one, silently. The
-    loader does the same (documented here; a stricter loader could refuse them)."""
+def test_duplicate_keys_are_refused_naming_the_key(tmp_path):
+    """JSON objects with a repeated key: Python's json would keep the last one silently (a
+    task's 'train' list or a whole task lost without a word); the loader refuses them."""
     stats.add(AREA, "corpus files", 2)
     good = json.dumps(valid_task())
     text = '{"train": [{"input": [[1, 2]], "output": [[3]]}], ' + good[1:]
-    [task] = tasks_from_json_text(text, "dup.json")
-    assert task.train == tasks_from_json_text(good, "dup.json")[0].train
+    with pytest.raises(TaskFormatError, match=r"dup\.json: the key 'train' appears twice"):
+        tasks_from_json_text(text, "dup.json")
     combined = '{"x": ' + good + ', "x": {"train": [], "test": []}}'
-    with pytest.raises(TaskFormatError, match=r"dup2\.json: task 'x': 'train' is empty"):
+    with pytest.raises(TaskFormatError, match=r"dup2\.json: the key 'x' appears twice"):
         tasks_from_json_text(combined, "dup2.json")
     stats.add(AREA, "files", 2)
-    stats.note(AREA, "duplicate keys", "accepted: last value wins (silently)")
+    stats.note(AREA, "duplicate keys", "refused, the key named")
+
+
+def test_the_loader_has_its_own_size_cap(tmp_path):
+    """A task file over the loader's limit is refused before it is read (a sparse file:
+    nothing is written to disk), whatever path it comes by."""
+    from codeit_core.tasks import MAX_TASK_FILE_BYTES
+
+    path = tmp_path / "enormous.json"
+    with open(path, "wb") as f:
+        f.truncate(MAX_TASK_FILE_BYTES + 1)
+    started = time.perf_counter()
+    with pytest.raises(TaskFormatError, match=r"enormous\.json: .* over the 64 MB limit"):
+        load_json_file(path)
+    assert time.perf_counter() - started < 1.0
+    with pytest.raises(TaskFormatError, match=r"over the 64 MB limit"):
+        tasks_from_json_text(b" " * (MAX_TASK_FILE_BYTES + 1), "in-memory.json")
+    stats.add(AREA, "files", 2)
+    stats.note(AREA, "size cap of the loader", f"{MAX_TASK_FILE_BYTES // 2 ** 20} MB")
 
 
 def test_folder_with_a_bad_file_names_that_file(tmp_path):
