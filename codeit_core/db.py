@@ -95,16 +95,43 @@ CREATE TABLE IF NOT EXISTS iterations (
 """
 
 
+class SchemaTooNewError(RuntimeError):
+    """The database was written by a newer version of CodeIt (a schema we cannot read)."""
+
+
+def schema_version(conn: sqlite3.Connection) -> int | None:
+    """The schema version a database records (None: a new, empty database)."""
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.OperationalError as e:
+        if "no such table" in str(e):
+            return None
+        raise
+    return int(row[0]) if row else None
+
+
+def _refuse_newer(conn: sqlite3.Connection, path: Path) -> None:
+    version = schema_version(conn)
+    if version is not None and version > SCHEMA_VERSION:
+        conn.close()
+        raise SchemaTooNewError(f"{path} was written by a newer version of CodeIt (schema "
+                                f"{version}; this one reads up to {SCHEMA_VERSION}): open "
+                                f"it with that version, or upgrade this one")
+
+
 def connect(path: str | Path, readonly: bool = False) -> sqlite3.Connection:
-    """Open (and create if needed) a run database in WAL mode with the schema in place."""
+    """Open (and create if needed) a run database in WAL mode with the schema in place;
+    an older schema is migrated, a newer one refused (SchemaTooNewError)."""
     path = Path(path)
     if readonly:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30,
                                check_same_thread=False)
+        _refuse_newer(conn, path)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, timeout=30, isolation_level=None,
                                check_same_thread=False)
+        _refuse_newer(conn, path)  # before anything is written to it
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.executescript(SCHEMA)

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from codeit_core.buffer import PriorityWeights
-from codeit_core.db import connect, get_meta, set_meta
+from codeit_core.db import SchemaTooNewError, connect, get_meta, set_meta
 
 CONFIG_FILE = "config.json"
 DB_FILE = "run.sqlite"
@@ -290,6 +290,8 @@ class RunDir:
         try:
             conn = connect(self.db_path, readonly=readonly)
             conn.execute("SELECT COUNT(*) FROM meta").fetchone()  # header and schema read
+        except SchemaTooNewError as e:
+            raise ConfigError(str(e)) from None
         except sqlite3.DatabaseError as e:
             if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
                 raise
