@@ -12,9 +12,10 @@ lines counted), otherwise the position of the call in the program (1-based).
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from itertools import chain
-from typing import Any
+from typing import Any, Sequence
 
 from codeit_core.dsl import errors as _errors
 from codeit_core.dsl.errors import DEFAULT_LIMITS, DSLError, DSLRuntimeError, DSLTypeError, \
@@ -22,6 +23,7 @@ from codeit_core.dsl.errors import DEFAULT_LIMITS, DSLError, DSLRuntimeError, DS
 from codeit_core.dsl.parser import check_program
 from codeit_core.dsl.program import INPUT, Const, PrimRef, Program, Ref
 from codeit_core.dsl.registry import REGISTRY
+from codeit_core.dsl.types import TYPE_WORDS, describe_value, is_value_of
 from codeit_core.grids import MAX_SIDE, Grid, grid_problem
 
 __all__ = ["run", "trace", "compile_program", "Limits", "DEFAULT_LIMITS"]
@@ -170,13 +172,74 @@ def _execute(steps: tuple, env: list, limits: Limits, program: Program) -> int:
     except Exception as e:  # noqa: BLE001 - every primitive failure becomes a DSLError
         if isinstance(e, TimeoutError):  # the executor's deadline, not ours to convert
             raise
-        raise _convert(e, steps[i][8] if i >= 0 else "?", _line_of(program, i)) from e
+        args = [env[k] for k in steps[i][5]] if i >= 0 else []
+        raise _convert(e, steps[i][8] if i >= 0 else "?", _line_of(program, i), args) from e
     finally:
         _errors._active = DEFAULT_LIMITS  # primitives called outside a run see the defaults
     return i
 
 
-def _convert(exc: Exception, name: str, line: int) -> DSLError:
+# Python's own words for a function called with the wrong number of arguments
+_MISSING = re.compile(r"^(\w+)\(\) missing (\d+) required positional argument")
+_TAKES = re.compile(r"^(\w+)\(\) takes (\d+) positional arguments? but (\d+) (?:was|were) "
+                    r"given")
+
+
+def _argument_problem(name: str, args: Sequence[Any]) -> str | None:
+    """The first argument of primitive `name` that is not of its declared type, in words."""
+    prim = REGISTRY.get(name)
+    if prim is None:
+        return None
+    for pname, ptype, value in zip(prim.param_names, prim.params, args):
+        if not is_value_of(ptype, value):
+            return (f"argument {pname!r} should be {TYPE_WORDS[ptype]}, got "
+                    f"{describe_value(value)}")
+    return None
+
+
+def _explain(exc: Exception, name: str, args: Sequence[Any]) -> str | None:
+    """Our words for a Python error raised inside a primitive — a value of the wrong type
+    (which the static types cannot see inside Any values and functions), or a function
+    argument called with the wrong number of values — or None when neither explains it."""
+    if not isinstance(exc, (TypeError, AttributeError, IndexError, KeyError)):
+        return None
+    detail = str(exc)
+    m = _MISSING.match(detail) or _TAKES.match(detail)
+    if m:
+        fn = m.group(1)
+        prim = REGISTRY.get(fn)
+        if m.re is _MISSING:
+            arity = prim.arity if prim else None
+            given = arity - int(m.group(2)) if arity is not None else None
+        else:
+            arity, given = int(m.group(2)), int(m.group(3))
+        if arity is not None and given is not None:
+            return (f"its function argument {fn} takes {arity} value(s), but {name} calls "
+                    f"it with {given}")
+    problem = _argument_problem(name, args)
+    if problem:
+        return problem
+    # a primitive called by a combinator (a function argument) failing on its own inputs
+    tb, inner = exc.__traceback__, None
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_name in REGISTRY and code.co_name != name and "prims_" in code.co_filename:
+            inner = tb.tb_frame
+        tb = tb.tb_next
+    if inner is not None:
+        prim = REGISTRY[inner.f_code.co_name]
+        problem = _argument_problem(prim.name, [inner.f_locals.get(p)
+                                                for p in prim.param_names])
+        if problem:
+            return f"its function argument {prim.name}: {problem}"
+    return None
+
+
+def _convert(exc: Exception, name: str, line: int, args: Sequence[Any] = ()) -> DSLError:
+    explained = _explain(exc, name, args)
+    if explained is not None:  # our words; the kind stays the one Python's error gives
+        cls = DSLTypeError if isinstance(exc, TypeError) else DSLRuntimeError
+        return cls(f"{name}: {explained}", line)
     detail = str(exc)
     if len(detail) > 200:
         detail = detail[:200] + "..."

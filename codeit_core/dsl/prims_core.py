@@ -432,7 +432,7 @@ def argmax_by(container: Container, key: Callable) -> Any:
     best, best_key = items[0], key(items[0])
     for item in items[1:]:
         k = key(item)
-        if k > best_key:
+        if _compare(k, best_key, "argmax_by") > 0:
             best, best_key = item, k
     return best
 
@@ -450,9 +450,18 @@ def argmin_by(container: Container, key: Callable) -> Any:
     best, best_key = items[0], key(items[0])
     for item in items[1:]:
         k = key(item)
-        if k < best_key:
+        if _compare(k, best_key, "argmin_by") < 0:
             best, best_key = item, k
     return best
+
+
+def _compare(a: PyAny, b: PyAny, name: str) -> int:
+    """-1, 0 or 1 as a is less than, equal to or greater than b — two keys of `name`."""
+    try:
+        return (a > b) - (a < b)
+    except TypeError:
+        raise TypeError(f"{name}: its key function gave values that cannot be compared "
+                        f"({type(a).__name__} and {type(b).__name__})") from None
 
 
 @primitive("sets")

@@ -199,7 +199,7 @@ def bottom_third(grid: Grid) -> Grid:
 @primitive("slicing")
 def left_third(grid: Grid) -> Grid:
     """The first width // 3 columns."""
-    w = len(grid[0])
+    w = len(grid[0]) if grid else 0
     if w < 3:
         raise ValueError("a grid needs at least 3 columns to have thirds")
     return tuple(row[:w // 3] for row in grid)
@@ -208,7 +208,7 @@ def left_third(grid: Grid) -> Grid:
 @primitive("slicing")
 def right_third(grid: Grid) -> Grid:
     """The last width // 3 columns."""
-    w = len(grid[0])
+    w = len(grid[0]) if grid else 0
     if w < 3:
         raise ValueError("a grid needs at least 3 columns to have thirds")
     return tuple(row[w - w // 3:] for row in grid)
@@ -233,15 +233,16 @@ def last_rows(grid: Grid, count: Integer) -> Grid:
 @primitive("slicing")
 def first_columns(grid: Grid, count: Integer) -> Grid:
     """The first count columns (1 <= count <= width)."""
-    if not 1 <= _count(count, "count") <= len(grid[0]):
-        raise ValueError(f"cannot take {count} columns of a grid of {len(grid[0])}")
+    w = len(grid[0]) if grid else 0
+    if not 1 <= _count(count, "count") <= w:
+        raise ValueError(f"cannot take {count} columns of a grid of {w}")
     return tuple(row[:count] for row in grid)
 
 
 @primitive("slicing")
 def last_columns(grid: Grid, count: Integer) -> Grid:
     """The last count columns (1 <= count <= width)."""
-    w = len(grid[0])
+    w = len(grid[0]) if grid else 0
     if not 1 <= _count(count, "count") <= w:
         raise ValueError(f"cannot take {count} columns of a grid of {w}")
     return tuple(row[w - count:] for row in grid)
@@ -274,6 +275,8 @@ def trim_border(grid: Grid) -> Grid:
 @primitive("slicing")
 def dedupe_rows(grid: Grid) -> Grid:
     """Collapse runs of identical adjacent rows into one row."""
+    if not grid:
+        raise ValueError("an empty grid has no rows to collapse")
     rows = [grid[0]]
     for row in grid[1:]:
         if row != rows[-1]:

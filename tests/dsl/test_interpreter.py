@@ -357,3 +357,34 @@ def test_random_programs_return_a_grid_or_a_dsl_error(program_strategy, data, gr
         assert type(out) is tuple and 1 <= len(out) <= 30
         assert all(type(row) is tuple and len(row) == len(out[0]) for row in out)
         assert all(type(v) is int and 0 <= v <= 9 for row in out for v in row)
+
+
+G3 = ((1, 0, 0), (0, 2, 0), (0, 0, 0))
+
+
+@pytest.mark.parametrize("text, kind, words", [
+    # a value of the wrong type inside an Any: the primitive, the argument, the type
+    ("x1 = colour_components(I)\nx2 = first(x1)\nx3 = pair(x2, x2)\nx4 = first(x3)\n"
+     "O = fill_background_cells(I, BLUE, x4)\n", "type",
+     "line 3: pair: argument 'a' should be an integer, got an object (cells with colours)"),
+    # a function argument given the wrong number of values
+    ("x1 = colour_components(I)\nx2 = keep_if(x1, upscale)\nO = first(x2)\n", "type",
+     "line 2: keep_if: its function argument upscale takes 2 value(s), but keep_if calls "
+     "it with 1"),
+    # a function argument given a value of the wrong type
+    ("x1 = colour_components(I)\nx2 = apply(rotate_cw, x1)\nO = first(x2)\n", "type",
+     "line 2: apply: its function argument rotate_cw: argument 'grid' should be a grid, got "
+     "an object (cells with colours)"),
+])
+def test_python_errors_inside_primitives_are_told_in_our_words(text, kind, words):
+    with pytest.raises(DSLError) as caught:
+        run(parse(text), G3)
+    assert caught.value.kind == kind and str(caught.value) == words
+    assert "Error" not in str(caught.value)  # no TypeError, AttributeError, ... left
+
+
+def test_key_values_that_cannot_be_compared_are_named():
+    text = "x1 = colour_components(I)\nx2 = argmax_by(x1, always)\nO = first(x2)\n"
+    with pytest.raises(DSLError, match="argmax_by: .*its key function gave values that "
+                                       "cannot be compared"):
+        run(parse(text), G3)
