@@ -194,6 +194,11 @@ def _argument_problem(name: str, args: Sequence[Any]) -> str | None:
         if not is_value_of(ptype, value):
             return (f"argument {pname!r} should be {TYPE_WORDS[ptype]}, got "
                     f"{describe_value(value)}")
+    for pname, ptype, value in zip(prim.param_names, prim.params, args):
+        if ptype == "Grid" and (not value or not value[0]):
+            return f"argument {pname!r} is an empty grid (no rows or no columns)"
+        if ptype == "Grid" and len(set(map(len, value))) > 1:
+            return f"argument {pname!r} is not rectangular (its rows differ in length)"
     return None
 
 

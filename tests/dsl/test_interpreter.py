@@ -388,3 +388,15 @@ def test_key_values_that_cannot_be_compared_are_named():
     with pytest.raises(DSLError, match="argmax_by: .*its key function gave values that "
                                        "cannot be compared"):
         run(parse(text), G3)
+
+
+def test_an_empty_grid_reaching_a_primitive_is_named():
+    from codeit_core.dsl.interpreter import _convert
+    from codeit_core.dsl.prims_grid import left_half
+
+    with pytest.raises(IndexError) as caught:
+        left_half(())
+    error = _convert(caught.value, "left_half", 4, [()])
+    assert error.kind == "runtime" and error.line == 4
+    assert str(error) == ("line 4: left_half: argument 'grid' is an empty grid (no rows or "
+                          "no columns)")
