@@ -45,6 +45,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable
 
+from codeit_core.runlock import WriterLock
 from codeit_core.runs import RunConfig, RunDir
 
 SPLIT_FILE = Path(__file__).resolve().parent / "data" / "paper_split.json"
@@ -118,7 +119,8 @@ def run_one(config: RunConfig, run_dir: Path, label: str,
     result: dict[str, Any] = {"label": label, "run_dir": str(run_dir),
                               "policy_options": config.policy_options, "iterations": []}
     started = time.perf_counter()
-    with CodeItLoop.create(RunDir(run_dir), config) as loop:
+    with CodeItLoop.create(RunDir(run_dir), config) as loop, \
+            WriterLock(loop.dir, f"bench run {label!r}"):
         t = time.perf_counter()
         seed = loop.seed()
         result["seed"] = {**seed, "wall_seconds": round(time.perf_counter() - t, 2)}
@@ -199,7 +201,8 @@ def run_mutation(config: RunConfig, run_dir: Path, report: dict[str, Any],
             log(f"[mutation] {phase}: {done}/{total} ({phases[phase]} s)")
 
     started = time.perf_counter()
-    with CodeItLoop.create(RunDir(run_dir), config, progress=progress) as loop:
+    with CodeItLoop.create(RunDir(run_dir), config, progress=progress) as loop, \
+            WriterLock(loop.dir, "bench: the mutation baseline"):
         seed = loop.seed()
         result = loop.search_result
     if result is None:

@@ -266,13 +266,16 @@ def test_a_worker_frozen_from_outside_is_replaced_and_the_search_completes(cpu_s
     expected = search(programs, tasks, workers=1)
     frozen: list[int] = []
 
-    def freeze() -> None:  # a search worker: a grandchild, through the forkserver
-        me = psutil.Process()
+    me = psutil.Process()
+    before = {p.pid for p in me.children(recursive=True)}  # earlier tests' processes
+
+    def freeze() -> None:  # a search worker: a new grandchild, through the forkserver
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not frozen:
             for child in me.children(recursive=True):
                 try:
-                    if child.ppid() != me.pid and child.cpu_times().user > cpu_seconds:
+                    if child.pid not in before and child.ppid() != me.pid and \
+                            child.cpu_times().user > cpu_seconds:
                         os.kill(child.pid, signal.SIGSTOP)
                         frozen.append(child.pid)
                         return
