@@ -416,7 +416,13 @@ def sort_by(container: Container, key: Callable) -> Any:
     """
     key = _callable(key)
     items = _ordered(_container(container))
-    return tuple(sorted(items, key=key))
+    keys = [key(x) for x in items]  # each once, in order, as sorted(key=...) would
+    try:
+        order = sorted(range(len(items)), key=keys.__getitem__)
+    except TypeError:
+        raise TypeError(f"sort_by: its key function gave values that cannot be compared "
+                        f"({', '.join(sorted({type(k).__name__ for k in keys}))})") from None
+    return tuple(items[i] for i in order)
 
 
 @primitive("sets")

@@ -383,10 +383,11 @@ def test_python_errors_inside_primitives_are_told_in_our_words(text, kind, words
     assert "Error" not in str(caught.value)  # no TypeError, AttributeError, ... left
 
 
-def test_key_values_that_cannot_be_compared_are_named():
-    text = "x1 = colour_components(I)\nx2 = argmax_by(x1, always)\nO = first(x2)\n"
-    with pytest.raises(DSLError, match="argmax_by: .*its key function gave values that "
-                                       "cannot be compared"):
+@pytest.mark.parametrize("prim", ["argmax_by", "argmin_by", "sort_by"])
+def test_key_values_that_cannot_be_compared_are_named(prim):
+    text = f"x1 = colour_components(I)\nx2 = {prim}(x1, always)\nO = first(x2)\n"
+    with pytest.raises(DSLError, match=f"{prim}: .*its key function gave values that "
+                                       f"cannot be compared"):
         run(parse(text), G3)
 
 
