@@ -24,7 +24,7 @@ from typing import Any
 
 import filelock
 
-from codeit_core.runs import RunDir
+from codeit_core.runs import RunDir, write_atomic
 
 LOCK_FILE = "writer.lock"
 HOLDER_FILE = "writer.json"
@@ -80,11 +80,8 @@ class WriterLock:
             raise RunBusyError(self.run_dir, read_holder(self.run_dir)) from None
         note = {"pid": os.getpid(), "command": self.purpose or _command(),
                 "since": time.time()}
-        path = self.run_dir.path / HOLDER_FILE
-        tmp = path.with_name(f"{HOLDER_FILE}.{os.getpid()}.tmp")
         try:
-            tmp.write_text(json.dumps(note))
-            os.replace(tmp, path)
+            write_atomic(self.run_dir.path / HOLDER_FILE, json.dumps(note))
         except OSError:
             pass  # the lock holds without the note (a full disk): the message says less
         return self

@@ -460,12 +460,10 @@ def cached_mutant_texts(references: Sequence[str], n: int, seed: int,
 
 def _write_gz(path: Path, value: Any) -> None:
     """Write JSON atomically; a cache that cannot be written only costs time."""
+    from codeit_core.runs import write_atomic
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-        with gzip.open(tmp, "wt") as f:
-            json.dump(value, f, separators=(",", ":"))
-        os.replace(tmp, path)
+        write_atomic(path, gzip.compress(json.dumps(value, separators=(",", ":")).encode()))
     except OSError:
         pass
 
