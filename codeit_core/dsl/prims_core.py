@@ -15,6 +15,7 @@ lexicographically, then sets by their sorted elements).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any as PyAny
 
 from codeit_core.dsl.errors import SizeBudget, check_count, check_int, check_size
@@ -67,13 +68,20 @@ def order_key(value: PyAny) -> tuple:
     return (3, getattr(value, "__qualname__", type(value).__name__))
 
 
-def _ordered(container: tuple | frozenset) -> tuple | list:
+def _ordered(container: tuple | frozenset) -> tuple:
     """Elements in order: a tuple as it is, a set by ``order_key``."""
     if type(container) is tuple:
         return container
     if type(container) is frozenset:
-        return sorted(container, key=order_key)
+        return _sorted_set(container)
     raise TypeError(f"expected a container (tuple or set), got {type(container).__name__}")
+
+
+@lru_cache(maxsize=256)
+def _sorted_set(container: frozenset) -> tuple:
+    # A search runs thousands of programs on one input: the same set (the objects of a
+    # grid, say) is ordered again and again, and ordering sets of sets is costly.
+    return tuple(sorted(container, key=order_key))
 
 
 def _checked(value: PyAny) -> PyAny:

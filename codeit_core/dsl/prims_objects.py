@@ -691,6 +691,11 @@ def manhattan_distance(a: Patch, b: Patch) -> Integer:
     pa, pb = _positions(a), _positions(b)
     if not pa or not pb:
         raise ValueError("distance to an empty patch")
+    if len(pa) > len(pb):
+        pa, pb = pb, pa
+    if len(pa) == 1:  # the common case (a cell and a patch): one pass
+        (r1, c1), = pa
+        return min([abs(r1 - r2) + abs(c1 - c2) for r2, c2 in pb])
     if len(pa) * len(pb) <= 20_000:
         return min(abs(r1 - r2) + abs(c1 - c2) for r1, c1 in pa for r2, c2 in pb)
     # Large patches: breadth-first search outwards from a, bounded by the joint box.
