@@ -9,11 +9,11 @@ from dataclasses import replace
 import pytest
 import torch
 
-from codeit_core.dsl import canonical, check_program, format_program, parse, run
+from codeit_core.dsl import canonical, check_program, format_program, parse
 from codeit_core.policies import make_policy
-from codeit_core.relabel import SEED_POOL, relabel
-from codeit_core.solutions import DATASET, load_solutions
+from codeit_core.solutions import load_solutions
 from codeit_core.tasks import Pair, load_dataset
+from helpers import seed_experiences
 
 TINY = dict(hidden=32, embed=16, channels=8, epochs_pretrain=1, pretrain_seconds=20.0,
             batch_size=16)
@@ -22,20 +22,7 @@ TINY = dict(hidden=32, embed=16, channels=8, epochs_pretrain=1, pretrain_seconds
 @pytest.fixture(scope="module")
 def experiences():
     """Reference programs relabeled on their own training tasks (run in-process: trusted)."""
-    train = {t.id: t for t in load_dataset(DATASET)}
-    out = []
-    for tid, text in sorted(load_solutions().items()):
-        task = train[tid]
-        try:
-            outputs = [run(parse(text), p.input) for p in task.train]
-        except Exception:  # pragma: no cover - the reference programs are verified
-            continue
-        e = relabel(task, text, outputs, 0, SEED_POOL)
-        if e is not None:
-            out.append(e)
-        if len(out) >= 60:
-            break
-    return out
+    return seed_experiences(60)
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
 """The learned policy (CodeIt, Butt et al. 2024): a small task encoder and a
-grammar-constrained autoregressive decoder over DSL tokens, trained from scratch on CPU.
+grammar-constrained autoregressive decoder over DSL tokens, trained from scratch on the
+CPU (or on a CUDA GPU when torch sees one).
 
 Encoder. Each demonstration pair (input grid, output grid) becomes one vector from
   * a small CNN over the two grids stacked at the same origin (one-hot colours and an
@@ -41,17 +42,27 @@ Integer (there it might be a colour). It is not re-executed: a primitive that de
 colour order can make an augmented example slightly wrong.
 With ``learning=False`` the policy never changes after pretraining (the control).
 
+Device. On a CUDA GPU the forward passes of training and sampling run in mixed precision
+(bfloat16 where the GPU has it, else float16 with gradient scaling) and batches are
+`GPU_BATCH_FACTOR` times larger unless `batch_size` is set. On the CPU nothing of this
+applies: the numbers are those of a CPU-only build. Checkpoints hold CPU tensors and load
+on either device.
+
 Options (RunConfig.policy_options): learning, hidden, embed, channels, max_lines,
 max_pairs, epochs_pretrain, pretrain_seconds, lr, lr_pretrain, batch_size, augment,
-threads, init_seed, oversample, max_train_lines, learn_seconds (0: no time limit).
+threads, init_seed, oversample, max_train_lines, learn_seconds (0: no time limit),
+device ("auto", "cpu", "cuda" or "cuda:N"; "auto" is the first CUDA GPU when torch sees
+one, else the CPU).
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
 import random
+import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -67,7 +78,7 @@ from codeit_core.dsl import CONSTANTS, REGISTRY, DSLError, Const, PrimRef, Ref, 
     format_program, parse, remove_dead_lines
 from codeit_core.dsl.types import TYPE_NAMES, accepts
 from codeit_core.relabel import Experience
-from codeit_core.runs import write_atomic
+from codeit_core.runs import ConfigError, write_atomic
 from codeit_core.tasks import Task
 
 # --------------------------------------------------------------------------- tokens
@@ -459,10 +470,13 @@ class Net(nn.Module):
         p = self.pair(torch.cat([pooled, feats], 1))
         hidden = p.shape[1]
         idx = owner.unsqueeze(1).expand(-1, hidden)
-        total = torch.zeros(n_tasks, hidden).index_add_(0, owner, p)
-        count = torch.zeros(n_tasks).index_add_(0, owner, torch.ones(len(owner)))
+        # p is float16/bfloat16 under autocast; index_add_ and scatter_reduce want one dtype
+        like = dict(dtype=p.dtype, device=p.device)
+        total = torch.zeros(n_tasks, hidden, **like).index_add_(0, owner, p)
+        count = torch.zeros(n_tasks, device=p.device).index_add_(
+            0, owner, torch.ones(len(owner), device=p.device))
         mean = total / count.clamp(min=1).unsqueeze(1)
-        mx = torch.full((n_tasks, hidden), -1e4).scatter_reduce(0, idx, p, "amax")
+        mx = torch.full((n_tasks, hidden), -1e4, **like).scatter_reduce(0, idx, p, "amax")
         return self.task(torch.cat([mean, mx], 1))
 
     def step_inputs(self, prev: torch.Tensor, slots: torch.Tensor, lines: torch.Tensor,
@@ -485,8 +499,50 @@ DEFAULTS: dict[str, Any] = dict(
     learning=True, embed=96, hidden=192, channels=32, max_lines=12, max_pairs=4,
     epochs_pretrain=8, pretrain_seconds=600.0, lr=1e-3, lr_pretrain=2e-3, batch_size=64,
     augment=0.5, threads=2, init_seed=0, oversample=1.5, max_train_lines=24,
-    learn_seconds=0.0,
+    learn_seconds=0.0, device="auto",
 )
+# the options a checkpoint must share with the policy that loads it (the weights' shapes);
+# the others (device, threads, batch_size, ...) may differ
+ARCHITECTURE = ("embed", "hidden", "channels")
+GPU_BATCH_FACTOR = 4  # batch_size on a CUDA GPU, unless set, is this times the default
+
+
+def resolve_device(asked: Any) -> torch.device:
+    """The torch device the `device` option names; "auto" is the first CUDA GPU when torch
+    sees one, else the CPU. Raises ConfigError (a ValueError) for a device this machine
+    does not have, saying what it has and what to pass instead."""
+    text = str(asked)
+    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if text == "auto":
+        return torch.device("cuda" if gpus else "cpu")
+    if text == "cpu":
+        return torch.device("cpu")
+    if gpus == 0:
+        here = "this torch build sees no CUDA GPU (torch.cuda.is_available() is False)"
+        instead = "use device='auto' or 'cpu'"
+    else:
+        names = ", ".join(f"cuda:{i}" for i in range(gpus))
+        here = f"this machine has {gpus} CUDA GPU{'s' if gpus > 1 else ''} ({names})"
+        instead = "use device='auto', 'cpu' or one of those"
+    asked_for = f"neural policy: device={text!r} was asked for"
+    match = re.fullmatch(r"cuda(?::(\d+))?", text)
+    if match is None:
+        raise ConfigError(f"{asked_for}, which is not a device name (the names are 'auto', "
+                          f"'cpu', 'cuda' and 'cuda:N'); {here}; {instead}")
+    if gpus == 0 or int(match.group(1) or 0) >= gpus:
+        raise ConfigError(f"{asked_for}, but {here}; {instead}")
+    return torch.device(text)
+
+
+def _cpu_copy(state: Any) -> Any:
+    """A state dict (nested dicts and lists) with every tensor in it copied to the CPU."""
+    if isinstance(state, torch.Tensor):
+        return state.cpu()
+    if isinstance(state, dict):
+        return {k: _cpu_copy(v) for k, v in state.items()}
+    if isinstance(state, (list, tuple)):
+        return type(state)(_cpu_copy(v) for v in state)
+    return state
 
 
 class _LRU(OrderedDict):
@@ -513,6 +569,16 @@ class NeuralPolicy:
                              f"{', '.join(sorted(DEFAULTS))}")
         self.options = {**DEFAULTS, **options}
         o = self.options
+        self.device = resolve_device(o["device"])
+        on_gpu = self.device.type == "cuda"
+        if on_gpu and "batch_size" not in options:
+            o["batch_size"] = int(o["batch_size"]) * GPU_BATCH_FACTOR
+        # mixed precision on a GPU only: bfloat16 needs no gradient scaling, float16 does
+        self.amp_dtype = None
+        if on_gpu:
+            bf16 = torch.cuda.is_bf16_supported()
+            self.amp_dtype = torch.bfloat16 if bf16 else torch.float16
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
         self.learning = bool(o["learning"])
         self.use_pretrain = pretrain
         torch.set_num_threads(max(1, min(int(o["threads"]), os.cpu_count() or 1)))
@@ -522,11 +588,18 @@ class NeuralPolicy:
             torch.manual_seed(int(o["init_seed"]))
             self.net = Net(len(self.vocab), int(o["embed"]), int(o["hidden"]),
                            int(o["channels"]))
+        self.net.to(self.device)  # initialised on the CPU: the same weights on any device
         self.opt = torch.optim.Adam(self.net.parameters(), lr=float(o["lr"]))
         self.updates = 0
         self.pretrained = False
         self._feat_cache = _LRU(20_000)   # (input, output) -> arrays and features
         self._prog_cache = _LRU(50_000)   # program text -> tokens, cleaned text, ...
+
+    def _mixed_precision(self):
+        """Autocast for a forward pass on a GPU; on the CPU, nothing."""
+        if self.amp_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.amp_dtype)
 
     # ---------------------------------------------------------------- encoding
 
@@ -557,14 +630,14 @@ class NeuralPolicy:
         for i, (a, b, _) in enumerate(items):
             codes[i, 0, :a.shape[0], :a.shape[1]] = a
             codes[i, 1, :b.shape[0], :b.shape[1]] = b
-        c = torch.from_numpy(codes)
+        c = torch.from_numpy(codes).to(self.device)
         inside = (c >= 0)
         onehot = F.one_hot(c.clamp(min=0), 10).permute(0, 1, 4, 2, 3).float()
         onehot = onehot * inside.unsqueeze(2)
         grids = torch.cat([onehot[:, 0], inside[:, 0:1].float(), onehot[:, 1],
                            inside[:, 1:2].float()], 1)
-        feats = torch.from_numpy(np.stack([x[2] for x in items]))
-        return grids, feats, torch.tensor(owner, dtype=torch.long)
+        feats = torch.from_numpy(np.stack([x[2] for x in items])).to(self.device)
+        return grids, feats, torch.tensor(owner, dtype=torch.long, device=self.device)
 
     def _contexts(self, pair_lists) -> torch.Tensor:
         grids, feats, owner = self._batch_pairs(pair_lists)
@@ -634,7 +707,8 @@ class NeuralPolicy:
 
     def _loss(self, batch) -> torch.Tensor:
         v = self.vocab
-        ctx = self._contexts([pairs for pairs, _ in batch])
+        with self._mixed_precision():
+            ctx = self._contexts([pairs for pairs, _ in batch])
         T = max(len(t[0]) for _, t in batch)
         B = len(batch)
         tgt = torch.zeros(B, T, dtype=torch.long)
@@ -658,11 +732,16 @@ class NeuralPolicy:
                     line += 1
             lines[i, :n] = torch.tensor(ln)
         masks = self.grammar.table()[rows]
-        h0 = torch.tanh(self.net.h0(ctx)).unsqueeze(0)
-        x = self.net.step_inputs(prev, slots, lines, ctx)
-        h, _ = self.net.gru(x, h0)
-        logits = self.net.logits(h, ctx).masked_fill(~masks, -1e9)
-        loss = F.cross_entropy(logits[valid], tgt[valid])
+        # built on the CPU (many small writes), moved to the model's device in one go
+        tgt, prev, slots, lines, masks, valid = (
+            t.to(self.device) for t in (tgt, prev, slots, lines, masks, valid))
+        with self._mixed_precision():
+            h0 = torch.tanh(self.net.h0(ctx)).unsqueeze(0)
+            x = self.net.step_inputs(prev, slots, lines, ctx)
+            h, _ = self.net.gru(x, h0)
+            # float32 for the mask (-1e9 overflows float16) and the loss
+            logits = self.net.logits(h, ctx).float().masked_fill(~masks, -1e9)
+            loss = F.cross_entropy(logits[valid], tgt[valid])
         return loss
 
     def _epoch(self, examples, rng: random.Random, lr: float, deadline: float | None = None
@@ -686,9 +765,13 @@ class NeuralPolicy:
             batch = [examples[i] for i in ids]
             loss = self._loss(batch)
             self.opt.zero_grad()
-            loss.backward()
+            # the scaler does nothing unless float16 on a GPU, where it keeps small
+            # gradients from vanishing; unscaled before clipping, so the clip is the same
+            self.scaler.scale(loss).backward()
+            self.scaler.unscale_(self.opt)
             nn.utils.clip_grad_norm_(self.net.parameters(), 1.0)
-            self.opt.step()
+            self.scaler.step(self.opt)
+            self.scaler.update()
             self.updates += 1
             total += loss.item() * len(batch)
             count += len(batch)
@@ -757,7 +840,8 @@ class NeuralPolicy:
         v, g, net = self.vocab, self.grammar, self.net
         B = len(owners)
         E = net.tok.embedding_dim
-        c = ctx[torch.tensor(owners, dtype=torch.long)]
+        dev = self.device
+        c = ctx[torch.tensor(owners, dtype=torch.long, device=dev)]
         w_ih, w_hh = net.gru.weight_ih_l0, net.gru.weight_hh_l0
         b_ih, b_hh = net.gru.bias_ih_l0, net.gru.bias_hh_l0
         w_ie, w_ic = w_ih[:, :E], w_ih[:, E:]
@@ -768,7 +852,7 @@ class NeuralPolicy:
         cgi = c @ w_ic.T + b_ih
         cout = c @ o1c.T + o1.bias
         states = [g.start() for _ in range(B)]
-        prev = torch.full((B,), v.index[BOS], dtype=torch.long)
+        prev = torch.full((B,), v.index[BOS], dtype=torch.long, device=dev)
         active = list(range(B))
         inv_t = 1.0 / max(temperature, 1e-3)
         max_steps = int(self.options["max_lines"]) * 6 + 2
@@ -781,7 +865,8 @@ class NeuralPolicy:
                 slots.append(sl)
                 rows.append(rw)
                 lines.append(len(states[i].lines))
-            e = net.tok(prev) + net.slot(torch.tensor(slots)) + net.line(torch.tensor(lines))
+            e = net.tok(prev) + net.slot(torch.tensor(slots, device=dev)) + \
+                net.line(torch.tensor(lines, device=dev))
             gi = torch.addmm(cgi, e, w_ie.T)
             gh = torch.addmm(b_hh, h, w_hh.T)
             ir, iz, in_ = gi.chunk(3, 1)
@@ -790,9 +875,10 @@ class NeuralPolicy:
             z = torch.sigmoid(iz + hz)
             n_ = torch.tanh(in_ + r * hn)
             h = n_ + z * (h - n_)
-            logits = o2(torch.tanh(torch.addmm(cout, h, o1h.T)))
-            mask = g.table()[torch.tensor(rows)]
-            u = torch.rand(logits.shape, generator=gen).clamp_(1e-9, 1 - 1e-9)
+            # float32 for the Gumbel noise and the -1e30 mask (a no-op on the CPU)
+            logits = o2(torch.tanh(torch.addmm(cout, h, o1h.T))).float()
+            mask = g.table()[torch.tensor(rows)].to(dev)
+            u = torch.rand(logits.shape, generator=gen, device=dev).clamp_(1e-9, 1 - 1e-9)
             scores = (logits * inv_t - torch.log(-torch.log(u))).masked_fill_(~mask, -1e30)
             toks = scores.argmax(1)
             keep = []
@@ -802,7 +888,7 @@ class NeuralPolicy:
                 if not s.done:
                     keep.append(k)
             if len(keep) < len(active):
-                kt = torch.tensor(keep, dtype=torch.long)
+                kt = torch.tensor(keep, dtype=torch.long, device=dev)
                 active = [active[k] for k in keep]
                 h, cgi, cout, prev = h[kt], cgi[kt], cout[kt], toks[kt]
             else:
@@ -813,13 +899,14 @@ class NeuralPolicy:
                rng: random.Random) -> dict[str, list[str]]:
         """Up to n distinct programs per task, from its demonstration pairs only."""
         self.net.eval()
-        gen = torch.Generator().manual_seed(rng.getrandbits(62))
+        # on the CPU the same generator as a CPU-only build; on a GPU it draws there
+        gen = torch.Generator(device=self.device).manual_seed(rng.getrandbits(62))
         out: dict[str, list[str]] = {t.id: [] for t in tasks}
         seen: dict[str, set] = {t.id: set() for t in tasks}
         chunk = 64  # tasks per decoding batch
         for start in range(0, len(tasks), chunk):
             group = list(tasks[start:start + chunk])
-            with torch.no_grad():
+            with torch.no_grad(), self._mixed_precision():
                 ctx = self._contexts([[(p.input, p.output) for p in t.train] for t in group])
             for round_ in range(3):
                 owners = []
@@ -830,7 +917,9 @@ class NeuralPolicy:
                         owners += [k] * max(1, int(math.ceil(need * extra)))
                 if not owners:
                     break
-                for k, text in zip(owners, self._decode(ctx, owners, temperature, gen)):
+                with self._mixed_precision():
+                    decoded = self._decode(ctx, owners, temperature, gen)
+                for k, text in zip(owners, decoded):
                     t = group[k]
                     text = self._clean(text)
                     if text and text not in seen[t.id] and len(out[t.id]) < n:
@@ -856,17 +945,21 @@ class NeuralPolicy:
     # ---------------------------------------------------------------- persistence
 
     def save(self, path: Path) -> None:
+        """The weights, the optimizer's state and the options, as CPU tensors (a checkpoint
+        written on a GPU loads on a CPU-only machine)."""
         buf = io.BytesIO()
         torch.save({"policy": self.name, "options": self.options,
-                    "vocab": self.vocab.tokens, "state": self.net.state_dict(),
-                    "optimizer": self.opt.state_dict(), "updates": self.updates,
+                    "vocab": self.vocab.tokens, "state": _cpu_copy(self.net.state_dict()),
+                    "optimizer": _cpu_copy(self.opt.state_dict()), "updates": self.updates,
                     "pretrained": self.pretrained}, buf)
         write_atomic(Path(path), buf.getvalue())
 
     def load(self, path: Path) -> None:
-        data = torch.load(Path(path), map_location="cpu", weights_only=False)
+        """A checkpoint of `save`, onto this policy's device; only the ARCHITECTURE options
+        must match (not the device)."""
+        data = torch.load(Path(path), map_location=self.device, weights_only=False)
         saved = data["options"]
-        for key in ("embed", "hidden", "channels"):
+        for key in ARCHITECTURE:
             if saved.get(key) != self.options[key]:
                 raise ValueError(f"checkpoint {path} has {key}={saved.get(key)}, this policy "
                                  f"{self.options[key]}")
@@ -886,8 +979,8 @@ class NeuralPolicy:
         old = {t: i for i, t in enumerate(old_tokens)}
         fresh = self.net.state_dict()
         pairs = [(i, old[t]) for i, t in enumerate(self.vocab.tokens) if t in old]
-        new_idx = torch.tensor([a for a, _ in pairs])
-        old_idx = torch.tensor([b for _, b in pairs])
+        new_idx = torch.tensor([a for a, _ in pairs], device=self.device)
+        old_idx = torch.tensor([b for _, b in pairs], device=self.device)
         out = dict(state)
         for key in ("tok.weight", "out.2.weight", "out.2.bias"):
             t = fresh[key].clone()
