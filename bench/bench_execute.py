@@ -1,6 +1,7 @@
 """Benchmark: program x example executions per second through the sandboxed Executor.
 
     python bench/bench_execute.py [--workers 2] [--seconds 5] [--json OUT]
+                                  [--executor local|ray|both]
 
 Two workloads, each run through ``Executor.run_batch`` with the cache disabled, so every
 number includes worker IPC, chunking and result transfer (not process start-up, which is
@@ -15,6 +16,10 @@ Reported per workload: executions/s over whole batches; p50 / p99 compute time o
 program x example (measured in-process with ``dsl.run``, the code the workers run); p50 /
 p99 round trip of a single ``run_program(text, [grid])`` call through the Executor; and
 the mix of error kinds. Target: >= 2,000 executions/s on 2 cores.
+
+``--executor ray`` measures the same through ``RayExecutor`` on a local Ray instance
+(loopback, as many CPUs as workers); ``both`` measures the two on the same machine and
+reports Ray's overhead (local executions/s over Ray's, per workload).
 """
 
 from __future__ import annotations
@@ -120,30 +125,15 @@ def measure(ex: Executor, name: str, jobs: list[tuple[str, list]], seconds: floa
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", type=int, default=os.cpu_count())
-    parser.add_argument("--seconds", type=float, default=5.0, help="time per workload")
-    parser.add_argument("--random-programs", type=int, default=2000)
-    parser.add_argument("--timeout", type=float, default=0.5)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--json", metavar="OUT", help="also write the results as JSON")
-    args = parser.parse_args(argv)
+def make_executor(kind: str, args: argparse.Namespace) -> Executor:
+    if kind == "ray":
+        from codeit_core.ray_exec import RayExecutor
 
-    rng = random.Random(args.seed)
-    ref, solved = reference_jobs()
-    rand = random_jobs(rng, args.random_programs)
-    t = time.perf_counter()
-    with Executor(workers=args.workers, timeout=args.timeout, cache_size=0) as ex:
-        ex.start()
-        startup = time.perf_counter() - t
-        rows = [measure(ex, "reference", ref, args.seconds, rng),
-                measure(ex, "random", rand, args.seconds, rng)]
-        info = ex.cache_info()
+        return RayExecutor("", workers=args.workers, timeout=args.timeout, cache_size=0)
+    return Executor(workers=args.workers, timeout=args.timeout, cache_size=0)
 
-    print(f"workers={args.workers} timeout={args.timeout}s pool start-up={startup:.3f}s "
-          f"reference programs solving their arc1-train task: {solved}/{len(ref)} "
-          f"worker restarts={info['worker_restarts']}")
+
+def print_rows(rows: list[dict]) -> None:
     header = (f"{'workload':<10} {'programs':>8} {'exec/s':>9} {'compute p50':>12} "
               f"{'p99':>8} {'round trip p50':>15} {'p99':>8}  outcomes")
     print(header)
@@ -152,11 +142,48 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{r['workload']:<10} {r['programs']:>8} {r['executions_per_s']:>9,.0f} "
               f"{r['compute_p50_ms']:>10.3f}ms {r['compute_p99_ms']:>6.2f}ms "
               f"{r['round_trip_p50_ms']:>13.3f}ms {r['round_trip_p99_ms']:>6.2f}ms  {outcomes}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=os.cpu_count())
+    parser.add_argument("--seconds", type=float, default=5.0, help="time per workload")
+    parser.add_argument("--random-programs", type=int, default=2000)
+    parser.add_argument("--timeout", type=float, default=0.5)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", metavar="OUT", help="also write the results as JSON")
+    parser.add_argument("--executor", choices=("local", "ray", "both"), default="local")
+    args = parser.parse_args(argv)
+
+    rng = random.Random(args.seed)
+    ref, solved = reference_jobs()
+    rand = random_jobs(rng, args.random_programs)
+    report: dict = {"workers": args.workers, "timeout": args.timeout,
+                    "reference_solved": solved, "reference_programs": len(ref)}
+    kinds = ["local", "ray"] if args.executor == "both" else [args.executor]
+    for kind in kinds:
+        t = time.perf_counter()
+        with make_executor(kind, args) as ex:
+            ex.start()
+            startup = time.perf_counter() - t
+            rows = [measure(ex, "reference", ref, args.seconds, rng),
+                    measure(ex, "random", rand, args.seconds, rng)]
+            info = ex.cache_info()
+        print(f"executor={kind} workers={args.workers} timeout={args.timeout}s "
+              f"start-up={startup:.3f}s reference programs solving their arc1-train task: "
+              f"{solved}/{len(ref)} worker restarts={info['worker_restarts']}")
+        print_rows(rows)
+        key = "results" if kind == "local" else kind
+        report[key] = rows
+        report["startup_s" if kind == "local" else f"{kind}_startup_s"] = round(startup, 3)
+    if len(kinds) == 2:
+        report["ray_overhead"] = {
+            a["workload"]: round(a["executions_per_s"] / b["executions_per_s"], 3)
+            for a, b in zip(report["results"], report["ray"])}
+        print("Ray overhead (local exec/s ÷ Ray exec/s): " + ", ".join(
+            f"{k} {v:.2f}×" for k, v in report["ray_overhead"].items()))
     if args.json:
-        Path(args.json).write_text(json.dumps(
-            {"workers": args.workers, "timeout": args.timeout, "startup_s": round(startup, 3),
-             "reference_solved": solved, "reference_programs": len(ref), "results": rows},
-            indent=2))
+        Path(args.json).write_text(json.dumps(report, indent=2))
     return 0
 
 

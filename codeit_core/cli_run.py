@@ -22,7 +22,10 @@ import traceback
 from typing import Any
 
 from codeit_core.db import get_meta, set_meta
-from codeit_core.runs import ABLATIONS, POLICIES, ConfigError, RunConfig, RunDir, disk_full
+from codeit_core.execute import ExecutorError
+from codeit_core.ray_exec import RAY_INSTALL, ray_available
+from codeit_core.runs import ABLATIONS, EXECUTORS, POLICIES, ConfigError, RunConfig, RunDir, \
+    disk_full
 from codeit_core.runlock import RunBusyError, WriterLock
 from codeit_core.tasks import TaskFormatError, UnknownDatasetError, UnknownTaskError
 
@@ -58,6 +61,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                    help=f"random programs in the seed pool (default {d.seed_random_programs})")
     p.add_argument("--timeout", type=float, help=f"seconds per program (default {d.timeout})")
     p.add_argument("--workers", type=int, help="executor processes (default: one per core)")
+    p.add_argument("--executor", choices=EXECUTORS,
+                   help=f"where programs run: local processes, or a Ray cluster (needs "
+                        f"{RAY_INSTALL}; default {d.executor})")
+    p.add_argument("--ray-address", help="with --executor ray: empty for a local Ray "
+                   "instance on loopback, auto for the cluster `ray start` runs here, or "
+                   "ray://HOST:PORT (default: empty)")
     p.add_argument("--policy-option", action="append", default=[], metavar="KEY=VALUE",
                    help="a setting of the policy, repeatable; VALUE is read as JSON when it "
                         "can be (4, false, 0.5), else as text: e.g. model=openai/gpt-4o-mini")
@@ -70,7 +79,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 OVERRIDES = ("dataset", "tasks", "iterations", "policy", "samples_per_task", "temperature",
              "seed", "ablation", "learn_size", "seed_mutants", "search_mutants",
              "seed_random_programs",
-             "timeout", "workers")
+             "timeout", "workers", "executor", "ray_address")
 
 
 def policy_options(pairs: list[str]) -> dict[str, Any]:
@@ -160,11 +169,14 @@ def main(args: argparse.Namespace) -> int:
                 run_dir.config_path.write_text(config.to_json())
         else:
             config = config_from_args(args)
+            if config.executor == "ray" and not ray_available():
+                raise ConfigError(f"--executor ray needs Ray, which is not installed here; "
+                                  f"install it with: {RAY_INSTALL}")
             run_dir.create(config)
             lock.acquire()
         loop = CodeItLoop.open(run_dir, progress=ProgressBar())
     except (ConfigError, TaskFormatError, UnknownDatasetError, UnknownTaskError,
-            RunBusyError) as e:
+            RunBusyError, ExecutorError) as e:
         lock.release()
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -221,6 +233,8 @@ def main(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         status = "stopped"
         print("aborted; continue with --resume", file=sys.stderr)
+    except ExecutorError as e:  # e.g. the Ray cluster cannot be reached: said in our words
+        print(f"error: {e}", file=sys.stderr)
     except (sqlite3.DatabaseError, OSError) as e:
         if disk_full(e):  # the step's transaction rolled back: resume redoes it
             print(f"error: {run_dir.full_disk(e)}", file=sys.stderr)

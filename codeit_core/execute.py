@@ -668,6 +668,19 @@ def _rss_bytes(pid: int) -> int:
         return 0
 
 
+def executor_for(config: Any) -> Executor:
+    """The executor a run's config asks for: local worker processes, or a Ray cluster."""
+    if config.executor == "ray":
+        from codeit_core.ray_exec import RAY_INSTALL, RayExecutor, ray_available
+
+        if not ray_available():  # said now, not at the first batch
+            raise ExecutorError(f"the Ray executor needs Ray, which is not installed here; "
+                                f"install it with: {RAY_INSTALL}")
+        return RayExecutor(config.ray_address, workers=config.workers or None,
+                           timeout=config.timeout)
+    return Executor(workers=config.workers or None, timeout=config.timeout)
+
+
 # ---------------------------------------------------------------------------------------
 # Shared executor
 # ---------------------------------------------------------------------------------------

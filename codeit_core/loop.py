@@ -32,7 +32,7 @@ from typing import Any, Callable
 from codeit_core import tracing
 from codeit_core.buffer import ReplayBuffer
 from codeit_core.db import dump_grids, get_meta, load_grids, set_meta, transaction
-from codeit_core.execute import Executor
+from codeit_core.execute import Executor, executor_for
 from codeit_core.grids import Grid
 from codeit_core.metrics import score_iteration
 from codeit_core.policies import Policy, make_policy
@@ -114,7 +114,7 @@ class CodeItLoop:
         self.policy: Policy = make_policy(c.policy, c.policy_options,
                                           pretrain=c.ablation != "A4", run_dir=run_dir.path)
         self._own_executor = executor is None
-        self.executor = executor or Executor(workers=c.workers or None, timeout=c.timeout)
+        self.executor = executor or executor_for(c)
         self.progress = progress or (lambda phase, done, total: None)
         self.search_result: Any = None  # the search tasks' full result, once seeded here
         self.state = self._resume_state()
@@ -295,7 +295,8 @@ class CodeItLoop:
         texts = [t for t in first if t not in known]
         result = cached_search(ref_texts + texts, self.tasks, n_references=len(ref_texts),
                                workers=c.workers or None, timeout=c.timeout,
-                               progress=lambda d, n: self.progress("seed: search tasks", d, n))
+                               progress=lambda d, n: self.progress("seed: search tasks", d, n),
+                               ray_address=c.ray_address if c.executor == "ray" else None)
         result.first_samples = [first[t] for t in texts]
         result.stats["solved"] = len(result.solved())
         result.stats["mutant_samples"] = len(samples)

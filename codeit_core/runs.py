@@ -47,6 +47,7 @@ ABLATIONS: dict[str, str] = {
           "tasks are merged into the headline count)",
 }
 POLICIES = ("mutation", "neural", "dspy")
+EXECUTORS = ("local", "ray")
 
 
 class ConfigError(ValueError):
@@ -136,6 +137,12 @@ class RunConfig:
     """hard time limit per program execution, in seconds"""
     workers: int = 0
     """executor worker processes (0: one per core)"""
+    executor: str = "local"
+    """where programs run: local (sandboxed worker processes on this machine) or ray (the
+    same sandbox on every node of a Ray cluster: pip install -r requirements-ray.txt)"""
+    ray_address: str = ""
+    """with executor ray: empty for a local Ray instance on loopback, auto for the cluster
+    `ray start` runs on this machine, or ray://HOST:PORT"""
     policy_options: dict[str, Any] = field(default_factory=dict)
     """settings of the chosen policy (e.g. the model string of the dspy policy)"""
 
@@ -165,6 +172,8 @@ class RunConfig:
         if not 1 <= self.random_program_length <= 20:
             raise bad("random_program_length", f"must be within 1..20, got "
                       f"{self.random_program_length}")
+        if self.executor not in EXECUTORS:
+            raise bad("executor", f"{self.executor!r} is not one of {', '.join(EXECUTORS)}")
         if self.timeout <= 0:
             raise bad("timeout", f"must be > 0 seconds, got {self.timeout}")
         try:

@@ -470,9 +470,11 @@ def _write_gz(path: Path, value: Any) -> None:
 
 def cached_search(programs: Sequence[str], tasks: Sequence[Task], n_references: int = 0,
                   workers: int | None = None, timeout: float = DEFAULT_TIMEOUT,
-                  progress: Progress | None = None, cache: Path | None = None
-                  ) -> SearchResult:
-    """``search``, reusing a stored result for the same programs, tasks and limits."""
+                  progress: Progress | None = None, cache: Path | None = None,
+                  ray_address: str | None = None) -> SearchResult:
+    """``search``, reusing a stored result for the same programs, tasks and limits; with a
+    `ray_address`, the search runs on that Ray cluster (``ray_exec.search``: the same
+    candidates, so the same cache)."""
     folder = Path(cache) if cache is not None else cache_dir()
     path = folder / "search" / f"{cache_key(programs, tasks, n_references, timeout)}.json.gz"
     try:
@@ -484,7 +486,13 @@ def cached_search(programs: Sequence[str], tasks: Sequence[Task], n_references: 
         return result
     except (OSError, ValueError, KeyError, TypeError, EOFError):
         pass  # absent or unreadable: search again
-    result = search(programs, tasks, n_references, workers, timeout, progress=progress)
+    if ray_address is None:
+        result = search(programs, tasks, n_references, workers, timeout, progress=progress)
+    else:
+        from codeit_core import ray_exec
+
+        result = ray_exec.search(programs, tasks, n_references, timeout, ray_address,
+                                 progress=progress)
     _write_gz(path, result.to_json())
     result.stats = {**result.stats, "cached": False}
     return result

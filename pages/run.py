@@ -26,7 +26,9 @@ from codeit_core.loop import CodeItLoop, select_tasks
 from codeit_core.metrics import SCOPES
 from codeit_core.relabel import POLICY_POOL, SEED_POOL, relabel
 from codeit_core.runlock import RunBusyError, WriterLock, describe, writer
-from codeit_core.runs import ABLATIONS, POLICIES, ConfigError, RunConfig, RunDir, disk_full
+from codeit_core.ray_exec import RAY_INSTALL, ray_available
+from codeit_core.runs import ABLATIONS, EXECUTORS, POLICIES, ConfigError, RunConfig, RunDir, \
+    disk_full
 from codeit_core.tasks import (DATASET_TITLES, TaskFormatError, UnknownDatasetError,
                                UnknownTaskError, dataset_names)
 from ui.components import show_pair
@@ -163,7 +165,8 @@ def iteration_metrics(loop: CodeItLoop, iteration: int) -> dict[str, Any]:
 FORM_FIELDS = ("dataset", "tasks", "policy", "iterations", "samples_per_task", "temperature",
                "seed", "ablation", "learn_size", "policy_share", "alpha", "capacity",
                "priority_performance", "priority_shortness", "priority_recency",
-               "priority_distance", "seed_mutants", "search_mutants", "timeout", "workers")
+               "priority_distance", "seed_mutants", "search_mutants", "timeout", "workers",
+               "executor", "ray_address")
 
 
 def create_from_form() -> None:
@@ -184,6 +187,12 @@ def create_from_form() -> None:
         values["dataset"] = s["nr_dataset_path"].strip()
     values["tasks"] = (values["tasks"] or "").strip()
     values["ablation"] = values["ablation"] or ""
+    values["executor"] = values["executor"] or "local"
+    values["ray_address"] = (values["ray_address"] or "").strip()
+    if values["executor"] == "ray" and not ray_available():
+        s["nr_error"] = (f"config field 'executor': 'ray' needs Ray, which is not installed "
+                         f"here; install it with: {RAY_INSTALL}")
+        return
     options = (s.get("nr_policy_options") or "").strip()
     try:
         values["policy_options"] = json.loads(options) if options else {}
@@ -272,8 +281,14 @@ def new_run_form() -> None:
                             placeholder="/path/to/tasks or task.json",
                             help="A task JSON file, a combined {task_id: task} file or a "
                                  "folder of task files; overrides the dataset above")
-            st.text_input("Policy options (JSON)", key="nr_policy_options",
-                          placeholder='{"model": "..."}', help=helptext("policy_options"))
+            c = st.columns([1, 1, 2])
+            c[0].selectbox("Executor", EXECUTORS, key="nr_executor", help=helptext("executor"),
+                           format_func=lambda e: {"local": "local processes",
+                                                  "ray": "Ray cluster"}[e])
+            c[1].text_input("Ray address", key="nr_ray_address", help=helptext("ray_address"),
+                            placeholder="empty: local instance; auto; ray://HOST:PORT")
+            c[2].text_input("Policy options (JSON)", key="nr_policy_options",
+                            placeholder='{"model": "..."}', help=helptext("policy_options"))
         st.form_submit_button("Create run", icon=":material/add_circle:", type="primary",
                               on_click=create_from_form)
     if st.session_state.get("nr_error"):
