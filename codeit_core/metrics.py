@@ -41,17 +41,19 @@ class Candidate:
     test_correct: bool
 
 
-def _candidates_sql(scope: str) -> str:
+def _candidates_sql(scope: str, tasks: str = "") -> str:
+    """The top-3 query of a scope; `tasks` (an SQL list of task ids) restricts it."""
+    only = f" AND task_id IN ({tasks})" if tasks else ""
     if scope == "policy_only":
         source = ("SELECT task_id, program, demo_accuracy, length, test_correct FROM samples "
-                  "WHERE iteration = :it AND demo_accuracy > 0")
+                  f"WHERE iteration = :it AND demo_accuracy > 0{only}")
     elif scope in ("cumulative", "headline_cumulative"):
         # the same program text behaves the same in every iteration: group to dedupe
         rows = ("SELECT task_id, program, demo_accuracy, length, test_correct FROM samples "
-                "WHERE iteration <= :it AND demo_accuracy > 0")
+                f"WHERE iteration <= :it AND demo_accuracy > 0{only}")
         if scope == "headline_cumulative":  # the search tasks' top-3 (search.py)
             rows += (" UNION ALL SELECT task_id, program, demo_accuracy, length, "
-                     "test_correct FROM search_candidates")
+                     f"test_correct FROM search_candidates WHERE 1{only}")
         source = ("SELECT task_id, program, MAX(demo_accuracy) AS demo_accuracy, "
                   "MIN(length) AS length, MAX(test_correct) AS test_correct FROM "
                   f"({rows}) GROUP BY task_id, program")
@@ -65,8 +67,13 @@ def _candidates_sql(scope: str) -> str:
 
 def top3(conn: sqlite3.Connection, iteration: int, scope: str) -> dict[str, list[Candidate]]:
     """The top-3 candidates of every task that has any, for one scope."""
+    return _top3(conn, iteration, scope)
+
+
+def _top3(conn: sqlite3.Connection, iteration: int, scope: str, tasks: str = ""
+          ) -> dict[str, list[Candidate]]:
     out: dict[str, list[Candidate]] = {}
-    for task_id, rank, program, acc, correct in conn.execute(_candidates_sql(scope),
+    for task_id, rank, program, acc, correct in conn.execute(_candidates_sql(scope, tasks),
                                                              {"it": iteration}):
         out.setdefault(task_id, []).append(Candidate(task_id, rank, program, acc, bool(correct)))
     return out
@@ -77,27 +84,61 @@ def solved_tasks(candidates: dict[str, list[Candidate]]) -> set[str]:
     return {t for t, cands in candidates.items() if any(c.test_correct for c in cands)}
 
 
+def _stored(conn: sqlite3.Connection, iteration: int, scope: str
+            ) -> dict[str, list[Candidate]]:
+    out: dict[str, list[Candidate]] = {}
+    for task_id, rank, program, acc, correct in conn.execute(
+            "SELECT task_id, rank, program, demo_accuracy, test_correct FROM candidates "
+            "WHERE iteration = ? AND scope = ? ORDER BY task_id, rank", (iteration, scope)):
+        out.setdefault(task_id, []).append(Candidate(task_id, rank, program, acc, bool(correct)))
+    return out
+
+
 def score_iteration(conn: sqlite3.Connection, iteration: int) -> dict[str, int]:
     """Compute the solve counts of `iteration` and store its top-3 candidates.
 
-    Call inside the transaction that also marks the iteration scored.
+    Incremental, and the same as ranking everything again: the cumulative scopes re-rank
+    only the tasks with a new candidate in this iteration and carry the previous
+    iteration's top-3 over for every other task (a task's candidates change only when it
+    gets new ones). Without a scored previous iteration everything is ranked. Call inside
+    the transaction that also marks the iteration scored.
     """
     conn.execute("DELETE FROM candidates WHERE iteration = ?", (iteration,))
+    previous = conn.execute("SELECT 1 FROM iterations WHERE iteration = ? AND phase = "
+                            "'scored'", (iteration - 1,)).fetchone() is not None
+    changed = [t for (t,) in conn.execute(
+        "SELECT DISTINCT task_id FROM samples WHERE iteration = ? AND demo_accuracy > 0",
+        (iteration,))]
     counts: dict[str, int] = {}
+    cumulative: dict[str, list[Candidate]] = {}
     for scope in SCOPES:
-        cands = top3(conn, iteration, scope)
+        if scope == "policy_only" or not previous:
+            cands = _top3(conn, iteration, scope)
+        else:
+            cands = _stored(conn, iteration - 1, scope)
+            for task_id in changed:
+                cands.pop(task_id, None)
+            if changed:
+                listed = ",".join("'" + t.replace("'", "''") + "'" for t in changed)
+                cands.update(_top3(conn, iteration, scope, listed))
         conn.executemany(
             "INSERT INTO candidates (iteration, scope, task_id, rank, program, demo_accuracy, "
             "test_correct) VALUES (?,?,?,?,?,?,?)",
             [(iteration, scope, c.task_id, c.rank, c.program, c.demo_accuracy,
-              int(c.test_correct)) for cs in cands.values() for c in cs])
+              int(c.test_correct)) for t in sorted(cands) for c in cands[t]])
         counts[f"{scope}_solved"] = len(solved_tasks(cands))
-    for name, where in (("demo_consistent", "demo_accuracy >= 1.0"),
-                        ("oracle", "test_correct = 1")):
-        counts[name] = conn.execute(
-            f"SELECT COUNT(DISTINCT task_id) FROM samples WHERE iteration <= ? AND {where}",
-            (iteration,)).fetchone()[0]
-        counts[f"{name}_this_iteration"] = conn.execute(
-            f"SELECT COUNT(DISTINCT task_id) FROM samples WHERE iteration = ? AND {where}",
-            (iteration,)).fetchone()[0]
+        if scope == "cumulative":
+            cumulative = cands
+    # a task's best program so far is its first cumulative candidate
+    counts["demo_consistent"] = sum(cs[0].demo_accuracy >= 1.0 for cs in cumulative.values())
+    counts["demo_consistent_this_iteration"] = conn.execute(
+        "SELECT COUNT(DISTINCT task_id) FROM samples WHERE iteration = ? AND "
+        "demo_accuracy >= 1.0", (iteration,)).fetchone()[0]
+    # the partial index samples_right holds only the test-correct samples
+    counts["oracle"] = conn.execute(
+        "SELECT COUNT(DISTINCT task_id) FROM samples WHERE test_correct = 1 AND "
+        "iteration <= ?", (iteration,)).fetchone()[0]
+    counts["oracle_this_iteration"] = conn.execute(
+        "SELECT COUNT(DISTINCT task_id) FROM samples WHERE test_correct = 1 AND "
+        "iteration = ?", (iteration,)).fetchone()[0]
     return counts

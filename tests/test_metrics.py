@@ -86,3 +86,50 @@ def test_same_program_in_two_iterations_counts_once(conn):
 def test_unknown_scope(conn):
     with pytest.raises(ValueError, match="unknown scope"):
         top3(conn, 1, "everything")
+
+
+def full_counts(conn, iteration):
+    """What scoring everything again gives: every scope ranked from all samples so far."""
+    counts = {}
+    for scope in ("policy_only", "cumulative", "headline_cumulative"):
+        cands = top3(conn, iteration, scope)
+        counts[f"{scope}_solved"] = sum(any(c.test_correct for c in cs) for cs in cands.values())
+    for name, where in (("demo_consistent", "demo_accuracy >= 1.0"),
+                        ("oracle", "test_correct = 1")):
+        counts[name] = conn.execute(f"SELECT COUNT(DISTINCT task_id) FROM samples WHERE "
+                                    f"iteration <= ? AND {where}", (iteration,)).fetchone()[0]
+        counts[f"{name}_this_iteration"] = conn.execute(
+            f"SELECT COUNT(DISTINCT task_id) FROM samples WHERE iteration = ? AND {where}",
+            (iteration,)).fetchone()[0]
+    return counts
+
+
+def test_incremental_scoring_equals_ranking_everything_again(conn):
+    import random
+
+    rng = random.Random(3)
+    tasks = [f"t{k}" for k in range(12)] + ["it's"]  # a quote in an id, too
+    for k, task in enumerate(tasks[:5]):  # search candidates for some tasks
+        conn.execute("INSERT INTO search_candidates VALUES (?,?,?,?,?,?)",
+                     (task, 1, f"search{k}", rng.choice([0.5, 1.0]), 4, rng.random() < 0.5))
+    for it in range(1, 9):
+        for task in rng.sample(tasks, 6):  # some tasks get nothing new this iteration
+            for program in rng.sample(range(30), rng.randint(1, 5)):
+                # a program keeps its behaviour across iterations, as a real one does
+                prog = random.Random(f"{task}{program}")
+                add(conn, it, task, f"p{program}", prog.choice([0, 0.25, 0.5, 1.0]),
+                    prog.randint(1, 8), prog.random() < 0.3)
+        conn.execute("INSERT INTO iterations (iteration, phase, started) VALUES (?, 'stored', 0)",
+                     (it,))
+        with transaction(conn):
+            counts = score_iteration(conn, it)
+            conn.execute("UPDATE iterations SET phase = 'scored' WHERE iteration = ?", (it,))
+        assert counts == full_counts(conn, it), it
+        for scope in ("policy_only", "cumulative", "headline_cumulative"):
+            stored = conn.execute("SELECT task_id, rank, program, demo_accuracy, test_correct "
+                                  "FROM candidates WHERE iteration = ? AND scope = ? ORDER BY "
+                                  "task_id, rank", (it, scope)).fetchall()
+            ranked = [(c.task_id, c.rank, c.program, c.demo_accuracy, int(c.test_correct))
+                      for t, cs in sorted(top3(conn, it, scope).items()) for c in cs]
+            assert stored == ranked, (it, scope)
+    assert counts["cumulative_solved"] > 0 and counts["headline_cumulative_solved"] > 0
