@@ -145,6 +145,15 @@ def _search_group(programs: list[str], tasks: list[Any], n_references: int,
 # On the driver
 # ---------------------------------------------------------------------------------------
 
+def _cancel(ray: Any, refs: Any) -> None:
+    """Stop the tasks still running for a batch that is given up (Ctrl-C, an error)."""
+    for ref in refs:
+        try:
+            ray.cancel(ref, force=True)
+        except Exception:  # finished meanwhile, or the cluster is gone: nothing to stop
+            pass
+
+
 class RayExecutor(Executor):
     """An ``Executor`` whose chunks run on a Ray cluster; see the module docstring.
 
@@ -212,8 +221,7 @@ class RayExecutor(Executor):
                     last_report = time.monotonic()
                     progress(done(), total)
         except BaseException:
-            for ref in in_flight:
-                ray.cancel(ref, force=True)
+            _cancel(ray, in_flight)
             raise
 
 
@@ -261,8 +269,7 @@ def search(programs: Sequence[str], tasks: Sequence[Any], n_references: int = 0,
                 if progress:
                     progress(finished, len(tasks))
     except BaseException:
-        for ref in in_flight:
-            ray.cancel(ref, force=True)
+        _cancel(ray, in_flight)
         raise
     result.candidates.sort(key=lambda c: (c.task_id, c.program))
     result.stats = {"programs": len(programs), "references": n_references,
