@@ -22,6 +22,7 @@ from codeit_core import runs as core_runs
 from codeit_core.background import (BackgroundError, in_sync, iteration_rows, log_tail,
                                     request_stop, run_state, start_background)
 from codeit_core.db import get_meta
+from codeit_core.execute import ExecutorError
 from codeit_core.loop import CodeItLoop, select_tasks
 from codeit_core.metrics import SCOPES
 from codeit_core.relabel import POLICY_POOL, SEED_POOL, relabel
@@ -52,7 +53,9 @@ STATUS_TEXT = {"new": "new", "stepping": "stepped by hand", "starting": "startin
                "running": "running", "stopped": "stopped", "finished": "finished",
                "failed": "failed", "interrupted": "interrupted — resume possible"}
 SHOWN_PROGRAMS = 24
-OPEN_ERRORS = (ConfigError, UnknownTaskError, UnknownDatasetError, TaskFormatError, OSError)
+# ExecutorError: e.g. a run made for a Ray cluster, opened where Ray is missing or unreachable
+OPEN_ERRORS = (ConfigError, UnknownTaskError, UnknownDatasetError, TaskFormatError, OSError,
+               ExecutorError)
 # the per-iteration solve counts (iterations.metrics) → what they count
 SOLVE_COUNTS = {
     "policy_only_solved": ("policy-only", "top-3 of this iteration's policy samples"),

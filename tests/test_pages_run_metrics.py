@@ -226,6 +226,26 @@ def test_an_unknown_task_or_bad_name_is_named(runs_root):
     assert not runs_root.exists() or not any(runs_root.iterdir())
 
 
+def test_the_ray_executor_without_ray_is_refused_in_our_words(runs_root, monkeypatch):
+    from codeit_core import ray_exec
+
+    monkeypatch.setattr(ray_exec, "ray_available", lambda: False)  # read at every rerun
+    # a run made for a Ray cluster, opened where Ray is missing: one line, no traceback
+    RunDir(runs_root / "on-ray").create(RunConfig(dataset="arc1-train", tasks="3",
+                                                  policy="mutation", executor="ray"))
+    at = open_page("pages/run.py")
+    errors = " ".join(e.value for e in at.error)
+    assert "cannot be opened" in errors and "pip install -r requirements-ray.txt" in errors, \
+        errors
+    # and the form will not make another one
+    fill_tiny(at, "ray-too")
+    at.selectbox(key="nr_executor").select("ray")
+    submit(at)
+    errors = " ".join(e.value for e in at.error)
+    assert "'executor'" in errors and "requirements-ray.txt" in errors, errors
+    assert not (runs_root / "ray-too").exists()
+
+
 @pytest.fixture
 def finished_run(runs_root):
     run = RunDir(runs_root / "done")
