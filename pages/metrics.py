@@ -48,6 +48,21 @@ def db_stamp(run: Path) -> float:
     return max(stamps, default=0.0)
 
 
+def readable(table: pd.DataFrame) -> pd.DataFrame:
+    """The numbers as people read them (on screen and in the CSV): times as UTC dates, a
+    column of small dicts (a policy's own counters) as one column per key, nothing empty."""
+    table = table.copy()
+    for col in ("started", "finished"):
+        if col in table:
+            stamps = pd.to_datetime(table.pop(col), unit="s", utc=True)
+            table[f"{col} (UTC)"] = stamps.dt.strftime("%Y-%m-%d %H:%M:%S")
+    for col in [c for c in table if table[c].map(lambda v: isinstance(v, dict)).any()]:
+        flat = pd.json_normalize([v if isinstance(v, dict) else {} for v in table.pop(col)])
+        flat.index = table.index
+        table = table.join(flat.add_prefix(f"{col}_"))
+    return table
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def load_metrics(path: str, stamp: float) -> pd.DataFrame:
     return pd.DataFrame(iteration_rows(path))
@@ -86,11 +101,13 @@ def solve_rate_chart(data: dict[str, pd.DataFrame], tasks: dict[str, int],
                      measures: list[str], scale: str, reference: bool) -> go.Figure:
     fig = go.Figure()
     for k, (name, frame) in enumerate(data.items()):
-        colour = COLOURS[k % len(COLOURS)]
-        for key in measures:
+        for m, key in enumerate(measures):
             if key not in frame:
                 continue
             label, dash, symbol, width = MEASURES[key]
+            # one run: a colour per measure (lines that coincide, e.g. all at 0, stay
+            # distinguishable); several runs: a colour per run, the measure by its dash
+            colour = COLOURS[(m if len(data) == 1 else k) % len(COLOURS)]
             y = frame[key] / tasks[name] if scale == FRACTION else frame[key]
             headline = key == "headline_cumulative_solved"
             fig.add_trace(go.Scatter(
@@ -334,8 +351,8 @@ else:
     st.caption(f"No experience in the {pool} pool of the chosen run(s).")
 
 st.subheader("The numbers", anchor=False)
-table = pd.concat([f.assign(run=n, dataset=datasets[n]) for n, f in data.items()],
-                  ignore_index=True)
+table = readable(pd.concat([f.assign(run=n, dataset=datasets[n]) for n, f in data.items()],
+                           ignore_index=True))
 first = ["run", "dataset", "iteration", "n_tasks", *MEASURES]
 table = table[[c for c in first if c in table] + [c for c in table if c not in first]]
 st.dataframe(table, hide_index=True, width="stretch")

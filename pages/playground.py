@@ -12,7 +12,7 @@ from codeit_core.tasks import DATASET_TITLES, Pair, TaskFormatError, UnknownData
     dataset_names
 from ui.components import pair_cell_size, show_pair
 from ui.render import diff_count
-from ui.runs_view import dataset_tasks, run_by_name, run_config, run_db
+from ui.runs_view import dataset_tasks, parent_dataset, run_by_name, run_config, run_db
 from ui.nav import require_app
 
 require_app()
@@ -74,7 +74,7 @@ def load_from_buffer() -> None:
         return
     info, _ = found
     config, _ = run_config(run)
-    dataset = config.dataset if config else "arc1-train"
+    dataset = parent_dataset(info["pool"], config.dataset if config else "arc1-train")
     st.session_state["pg_program"] = info["program"]
     st.session_state["pg_dataset"] = dataset
     st.session_state["pg_task"] = info["task_id"]

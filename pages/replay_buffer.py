@@ -20,8 +20,8 @@ from codeit_core.runs import RunDir
 from codeit_core.tasks import Task
 from ui.components import arrow, size_caption
 from ui.render import cell_size, diff_count, grid_png
-from ui.runs_view import buffer_facets, find_parent_task, pick_run, run_config, run_db, \
-    stored_rows
+from ui.runs_view import buffer_facets, find_parent_task, parent_dataset, pick_run, \
+    run_config, run_db, stored_rows
 from ui.nav import require_app
 
 require_app()
@@ -201,7 +201,7 @@ def detail(run: Path, buffer: ReplayBuffer, exp_id: int, dataset: str | None) ->
                     f"**lineage** sample id {sample}"
                     + ("" if info["parent_program"] else " · no parent program"))
     task, problem = (None, "the run's config cannot be read") if dataset is None else \
-        find_parent_task(dataset, info["task_id"])
+        find_parent_task(parent_dataset(info["pool"], dataset), info["task_id"])
     if problem:
         st.warning(f"Parent task not found: {problem}. Showing input → realized output only.",
                    icon=":material/warning:")
@@ -230,7 +230,7 @@ def priority_histogram(db_path: str) -> go.Figure:
     every = np.concatenate(list(values.values()))
     lo, hi = (float(every.min()), float(every.max())) if len(every) else (0.0, 1.0)
     if hi - lo < 1e-9:
-        lo, hi = lo - 0.05, hi + 0.05
+        lo, hi = max(0.0, lo - 0.05), hi + 0.05
     edges = np.linspace(lo, hi, 26)
     fig = go.Figure()
     for pool in ("policy", "seed"):
@@ -240,6 +240,8 @@ def priority_histogram(db_path: str) -> go.Figure:
     fig.update_layout(barmode="stack", height=300, margin=dict(l=10, r=10, t=10, b=10),
                       xaxis_title="priority", yaxis_title="experiences",
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    # exactly the bins: plotly's own padding would show negative priorities (there are none)
+    fig.update_xaxes(range=[float(edges[0]), float(edges[-1])])
     return fig
 
 

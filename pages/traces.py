@@ -3,12 +3,15 @@ run; and the recent spans of the chosen run, read back from Phoenix."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from codeit_core import phoenix_server
+from codeit_core.runs import ConfigError, RunDir
 from ui.runs_view import pick_run, runs_dir
 from ui.nav import require_app
 
@@ -153,7 +156,15 @@ def existing_phoenix() -> str | None:
     return url
 
 
-def how_to_trace(endpoint: str | None, run_name: str | None) -> None:
+def finished(run: Path) -> bool:
+    """Whether the run has done every meta-iteration it planned (nothing left to trace)."""
+    try:
+        return RunDir(run).status()["status"] == "finished"
+    except (sqlite3.Error, OSError, ConfigError):
+        return False
+
+
+def how_to_trace(endpoint: str | None, run: Path | None) -> None:
     st.subheader("Tracing a run")
     st.markdown(
         "A run records one `codeit.meta_iteration` span per meta-iteration, with the steps "
@@ -164,11 +175,15 @@ def how_to_trace(endpoint: str | None, run_name: str | None) -> None:
         "`--trace`; its spans land in the Phoenix project named after the run directory. "
         "API keys are never recorded.")
     target = endpoint or "http://127.0.0.1:6006/v1/traces"
-    run = f"{runs_dir()}/{run_name}" if run_name else f"{runs_dir()}/my-run"
-    st.code(f"python -m codeit_core run --run-dir {run} --resume --trace {target}"
-            if run_name else
-            f"python -m codeit_core run --run-dir {run} --dataset arc1-eval --tasks 40 "
-            f"--iterations 3 --trace {target}", language="bash")
+    if run is not None and not finished(run):
+        st.code(f"python -m codeit_core run --run-dir {runs_dir()}/{run.name} --resume "
+                f"--trace {target}", language="bash")
+    else:
+        if run is not None:
+            st.caption(f"{run.name} has done every meta-iteration it planned: a resume "
+                       f"would trace nothing. A new traced run:")
+        st.code(f"python -m codeit_core run --run-dir {runs_dir()}/my-run --dataset "
+                f"arc1-eval --tasks 40 --iterations 3 --trace {target}", language="bash")
     if endpoint is None:
         st.caption("Start the local Phoenix above (or give an existing one) to get the "
                    "endpoint for your machine.")
@@ -216,6 +231,7 @@ error = st.session_state.pop("traces_error", None)
 if error:
     st.error(error, icon=":material/error:")
 
+run = pick_run("traces_run")  # in the main area, as on every page
 left, right = st.columns([3, 2], gap="large")
 with left:
     local_url = local_phoenix()
@@ -224,8 +240,6 @@ with right:
 phoenix_url = chosen_url or local_url
 endpoint = phoenix_url + "/v1/traces" if phoenix_url else None
 
-with st.sidebar:
-    run = pick_run("traces_run")
-how_to_trace(endpoint, run.name if run else None)
+how_to_trace(endpoint, run)
 if run is not None:
     recent_spans(phoenix_url, run.name)

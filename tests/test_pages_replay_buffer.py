@@ -233,6 +233,14 @@ def test_parent_task_missing_shows_realized_grids_only(tmp_path, monkeypatch):
     at.run()
     at.switch_page("pages/replay_buffer.py").run()
     no_failure(at)
+    # the first on screen is a seed experience: its parent is a training task, found
+    assert not any("Parent task not found" in w.value for w in at.warning)
+    # a policy experience's parent is in the run's own dataset, which is gone
+    conn = connect(folder / "run.sqlite", readonly=True)
+    policy = [r for r in ReplayBuffer(conn).page(limit=100) if r["pool"] == "policy"][0]
+    conn.close()
+    at.selectbox(key="rb_exp").select(policy["id"]).run()
+    no_failure(at)
     warnings = " ".join(w.value for w in at.warning)
     assert "Parent task not found" in warnings and "input → realized output only" in warnings
     caps = captions(at)

@@ -120,7 +120,7 @@ def test_existing_phoenix_by_url_shows_the_runs_spans(runs, fake_phoenix):
     at.text_input(key="traces_url_input").input(fake_phoenix + "/v1/traces").run()
     no_failure(at)
     assert not at.error
-    at.sidebar.selectbox(key="traces_run").select(RUN).run()
+    at.selectbox(key="traces_run").select(RUN).run()
     no_failure(at)
     assert f"--trace {fake_phoenix}/v1/traces" in texts(at)
     assert at.metric[0].value == "6" and at.metric[1].value == "1"
@@ -130,7 +130,7 @@ def test_existing_phoenix_by_url_shows_the_runs_spans(runs, fake_phoenix):
                                   "codeit.execute", "codeit.store", "codeit.score"}
     assert frame.loc[frame["span"] == "codeit.execute", "valid"].iloc[0] == 5
     # another run has no spans yet: say how to get them
-    at.sidebar.selectbox(key="traces_run").select("untraced-run").run()
+    at.selectbox(key="traces_run").select("untraced-run").run()
     no_failure(at)
     assert "No spans of 'untraced-run'" in texts(at)
 

@@ -93,15 +93,24 @@ def dataset_tasks(name: str) -> list[Task]:
     return load_dataset(name)
 
 
+def parent_dataset(pool: str, run_dataset: str) -> str:
+    """The dataset an experience's parent task is in: the seed pool's are ARC-AGI-1
+    training tasks (the reference programs' own), the policy pool's the run's search set."""
+    from codeit_core.relabel import SEED_POOL
+    from codeit_core.solutions import DATASET
+
+    return DATASET if pool == SEED_POOL else run_dataset
+
+
 def find_parent_task(dataset: str, task_id: str) -> tuple[Task | None, str | None]:
     """(task, None), or (None, why it cannot be found)."""
     try:
         tasks = dataset_tasks(dataset)
     except (UnknownDatasetError, TaskFormatError, OSError) as e:
-        return None, f"the run's dataset cannot be loaded: {e}"
+        return None, f"the dataset {dataset!r} cannot be loaded: {e}"
     task = next((t for t in tasks if t.id == task_id), None)
     if task is None:
-        return None, f"task {task_id!r} is not in the run's dataset {dataset!r}"
+        return None, f"task {task_id!r} is not in the dataset {dataset!r}"
     return task, None
 
 

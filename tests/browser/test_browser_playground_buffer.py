@@ -123,3 +123,87 @@ def test_replay_buffer_sorted_by_priority_and_opens_in_playground(page, app_url,
     page.get_by_text(re.compile(r"demos solved \d/\d")).wait_for(timeout=30_000)
     wait_for_grids(page, 4)
     screenshot("playground_from_buffer")
+
+
+EVAL_RUN = "eval-run"
+
+
+@pytest.fixture(scope="module")
+def eval_run(runs_dir):
+    """A run on the ARC-AGI-1 evaluation set: its seed experience's parent is a training
+    task (a reference program's own), its policy experience's an evaluation task."""
+    import json
+
+    from codeit_core.dsl import parse, run
+    from codeit_core.relabel import relabel
+    from codeit_core.solutions import load_solutions
+    from codeit_core.tasks import load_dataset
+
+    folder = runs_dir / EVAL_RUN
+    if folder.exists():
+        return folder
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text(json.dumps({"dataset": "arc1-eval"}))
+    train_task = load_dataset("arc1-train")[0]
+    eval_task = load_dataset("arc1-eval")[0]
+    text = load_solutions()[train_task.id]
+    seed = relabel(train_task, text, [run(parse(text), p.input) for p in train_task.train],
+                   0, "seed")
+    policy = relabel(eval_task, "O = rotate_cw(I)\n",
+                     [run(parse("O = rotate_cw(I)"), p.input) for p in eval_task.train], 1,
+                     "policy", sample_id=1)
+    conn = connect(folder / "run.sqlite")
+    ReplayBuffer(conn).add([seed, policy])
+    conn.close()
+    return folder
+
+
+def test_a_seed_experience_of_an_evaluation_run_finds_its_training_parent(
+        page, app_url, screenshot, eval_run):
+    conn = connect(eval_run / "run.sqlite", readonly=True)
+    top = ReplayBuffer(conn).page(limit=10)[0]  # the seed one first: it solves its demos
+    conn.close()
+    assert top["pool"] == "seed"
+    open_page(page, app_url, f"replay-buffer?run={EVAL_RUN}")
+    page.get_by_role("heading", name=f"Experience #{top['id']}").wait_for(timeout=30_000)
+    wait_for_grids(page, 3)  # input, realized output and the parent's output
+    page.get_by_text("realized output = parent's output").first.wait_for(timeout=30_000)
+    assert page.get_by_text("Parent task not found").count() == 0
+    screenshot("replay_buffer_seed_parent_in_training_set")
+
+    page.get_by_role("link", name="Open in Playground").click()
+    page.get_by_role("heading", name="Playground").wait_for(timeout=30_000)
+    page.get_by_text(f"Loaded experience #{top['id']}").wait_for(timeout=30_000)
+    editor = page.get_by_role("textbox", name="Program", exact=True)
+    expect(editor).to_have_value(top["program"], timeout=30_000)
+    assert page.get_by_text(re.compile(r"is not in .*; showing")).count() == 0
+    page.get_by_role("button", name="Run").click()
+    # the program on its own parent task: every demonstration solved
+    page.get_by_text(re.compile(r"demos solved (\d)/\1")).wait_for(timeout=30_000)
+    screenshot("playground_seed_experience_on_its_task")
+
+
+def test_the_priority_histogram_never_shows_a_negative_priority(page, app_url, runs_dir):
+    """One experience of priority ε (it solves no demonstration): every priority is equal,
+    and the histogram's single bin must not reach below 0."""
+    from codeit_core.dsl import parse, run
+    from codeit_core.relabel import relabel
+    from codeit_core.tasks import load_dataset
+
+    folder = runs_dir / "flat-run"
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text('{"dataset": "arc1-eval"}')
+    task = load_dataset("arc1-eval")[0]
+    text = "O = rotate_cw(I)\n"
+    exp = relabel(task, text, [run(parse(text), p.input) for p in task.train], 1, "policy",
+                  sample_id=1)
+    conn = connect(folder / "run.sqlite")
+    ReplayBuffer(conn).add([exp])
+    conn.close()
+    open_page(page, app_url, "replay-buffer?run=flat-run")
+    page.get_by_role("heading", name="Priority distribution").wait_for(timeout=30_000)
+    hist = ".st-key-rb_hist .js-plotly-plot"
+    page.wait_for_function(f"() => document.querySelector('{hist}')?._fullLayout",
+                           timeout=30_000)
+    low = page.evaluate(f"() => document.querySelector('{hist}')._fullLayout.xaxis.range[0]")
+    assert low >= 0, low

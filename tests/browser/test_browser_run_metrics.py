@@ -24,6 +24,8 @@ CHART_POINTS = """() => {
   return plot ? plot.querySelectorAll('.scatterlayer .point').length : 0; }"""
 CHART_TRACES = """() => document.querySelector('.st-key-mx_solve_chart .js-plotly-plot')
                      .data.map(t => [t.name, t.marker.symbol])"""
+CHART_COLOURS = """() => document.querySelector('.st-key-mx_solve_chart .js-plotly-plot')
+                     .data.map(t => t.line.color)"""
 HEADLINE = "headline cumulative (policy ∪ search tasks)"
 
 
@@ -121,8 +123,20 @@ def test_create_step_and_chart_a_run(page, app_url, runs_dir, screenshot):
     assert page.evaluate(CHART_POINTS) >= 5  # five measures at iteration 1
     traces = dict(page.evaluate(CHART_TRACES))
     assert traces[f"{RUN_NAME} · {HEADLINE}"] == "star"  # the headline, drawn apart
+    # one run: every measure in a colour of its own (they coincide at 0 early on)
+    colours = page.evaluate(CHART_COLOURS)
+    assert len(colours) >= 5 and len(set(colours)) == len(colours), colours
     page.get_by_text("full set only").wait_for()
     widget(page, "mx_csv").wait_for()
+    # the CSV as people read it: dates, not epoch seconds; no column of empty {}
+    with page.expect_download() as download:
+        button_of(page, "mx_csv").click()
+    with open(download.value.path(), encoding="utf-8") as f:
+        csv = f.read()
+    header = csv.splitlines()[0].split(",")
+    assert "started (UTC)" in header and "started" not in header, header
+    assert "{}" not in csv
+    assert re.search(r"\b20\d\d-\d\d-\d\d \d\d:\d\d:\d\d\b", csv)
     page.set_viewport_size({"width": 1400, "height": 2400})
     page.wait_for_timeout(800)
     screenshot("metrics_one_run")
