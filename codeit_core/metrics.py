@@ -65,13 +65,10 @@ def _candidates_sql(scope: str, tasks: str = "") -> str:
             f"ORDER BY task_id, rk")
 
 
-def top3(conn: sqlite3.Connection, iteration: int, scope: str) -> dict[str, list[Candidate]]:
-    """The top-3 candidates of every task that has any, for one scope."""
-    return _top3(conn, iteration, scope)
-
-
-def _top3(conn: sqlite3.Connection, iteration: int, scope: str, tasks: str = ""
-          ) -> dict[str, list[Candidate]]:
+def top3(conn: sqlite3.Connection, iteration: int, scope: str, tasks: str = ""
+         ) -> dict[str, list[Candidate]]:
+    """The top-3 candidates of every task that has any, for one scope (only the tasks of
+    `tasks`, an SQL list of quoted ids, when given)."""
     out: dict[str, list[Candidate]] = {}
     for task_id, rank, program, acc, correct in conn.execute(_candidates_sql(scope, tasks),
                                                              {"it": iteration}):
@@ -113,14 +110,14 @@ def score_iteration(conn: sqlite3.Connection, iteration: int) -> dict[str, int]:
     cumulative: dict[str, list[Candidate]] = {}
     for scope in SCOPES:
         if scope == "policy_only" or not previous:
-            cands = _top3(conn, iteration, scope)
+            cands = top3(conn, iteration, scope)
         else:
             cands = _stored(conn, iteration - 1, scope)
             for task_id in changed:
                 cands.pop(task_id, None)
             if changed:
                 listed = ",".join("'" + t.replace("'", "''") + "'" for t in changed)
-                cands.update(_top3(conn, iteration, scope, listed))
+                cands.update(top3(conn, iteration, scope, listed))
         conn.executemany(
             "INSERT INTO candidates (iteration, scope, task_id, rank, program, demo_accuracy, "
             "test_correct) VALUES (?,?,?,?,?,?,?)",
