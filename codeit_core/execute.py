@@ -47,6 +47,7 @@ import time
 import types
 import weakref
 from collections import OrderedDict, deque
+from itertools import chain
 from dataclasses import dataclass, field
 from multiprocessing import connection as mp_connection
 from typing import Any, Callable, NamedTuple, Sequence
@@ -352,7 +353,7 @@ class Executor:
             self._ctx.set_forkserver_preload(["codeit_core.execute", "codeit_core.dsl"])
         self._run_fn = _run_fn
         self._workers: list[_Worker | None] = [None] * self.n_workers
-        self._cache: OrderedDict[tuple[str, Grid], ExecResult] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, Grid], Any] = OrderedDict()  # _packed results
         self._lock = threading.RLock()
         self._chunk_ids = 0
         self._closed = False
@@ -437,7 +438,7 @@ class Executor:
 
     def _remember(self, key: tuple[str, Grid], result: ExecResult) -> None:
         if self.cache_size:
-            self._cache[key] = result
+            self._cache[key] = _packed(result)
             if len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
 
@@ -474,7 +475,7 @@ class Executor:
                     if hit is not None:
                         self._cache.move_to_end(key)
                         self.cache_hits += 1
-                        out[j][k] = hit
+                        out[j][k] = _unpacked(hit)
                         done += 1
                         continue
                     slots = waiting.get(key)
@@ -658,6 +659,26 @@ class Executor:
         if rest:
             pending.appendleft(self._new_chunk(rest))
         return in_flight is not None
+
+
+def _packed(result: ExecResult) -> Any:
+    """A cached result in little memory: a successful run's output grid as its cells'
+    bytes and its width (a grid of tuples costs ~10× more; the cache holds 200,000)."""
+    grid = result.output
+    if grid is None:
+        return result
+    try:
+        cells, width = bytes(chain.from_iterable(grid)), len(grid[0])
+    except (TypeError, ValueError, IndexError):  # not a grid of colours: kept as it is
+        return result
+    return (cells, width) if len(cells) == width * len(grid) else result
+
+
+def _unpacked(entry: Any) -> ExecResult:
+    if type(entry) is ExecResult:
+        return entry
+    cells, width = entry
+    return ExecResult(tuple(tuple(cells[i:i + width]) for i in range(0, len(cells), width)))
 
 
 def _rss_bytes(pid: int) -> int:

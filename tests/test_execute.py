@@ -129,6 +129,29 @@ def test_cache_serves_repeats_without_running():
         assert ex.cache_hits == 0 and ex.executions == 6
 
 
+def test_cached_output_comes_back_exactly_and_small():
+    with Executor(workers=1, timeout=0.5) as ex:
+        jobs = [("O = rotate_cw(I)", [BIG, SMALL]), ("O = upscale(I, 2)", [MID])]
+        first = ex.run_batch(jobs)
+        again = ex.run_batch(jobs)
+        assert ex.cache_hits == 3
+        assert again == first
+        for results in again:
+            for r in results:
+                assert type(r) is ExecResult and r.error is None
+                assert type(r.output) is tuple
+                assert all(type(row) is tuple for row in r.output)
+                assert {type(v) for row in r.output for v in row} == {int}
+        # a 30x30 output is kept as its 900 cells' bytes, not 30 tuples of 30 ints
+        assert sum(_deep_size(v) for v in ex._cache.values()) < 5_000
+
+
+def _deep_size(value) -> int:
+    if isinstance(value, tuple):
+        return sys.getsizeof(value) + sum(_deep_size(v) for v in value)
+    return sys.getsizeof(value)
+
+
 def test_cache_is_bounded_lru():
     with Executor(workers=1, timeout=0.5, cache_size=2) as ex:
         ex.run_program("O = rotate_cw(I)", [SMALL, SQUARE])
