@@ -77,6 +77,7 @@ import torch.nn.functional as F
 from codeit_core.dsl import CONSTANTS, REGISTRY, DSLError, Const, PrimRef, Ref, canonical, \
     format_program, parse, remove_dead_lines
 from codeit_core.dsl.types import TYPE_NAMES, accepts
+from codeit_core.processes import release_freed_memory
 from codeit_core.relabel import Experience
 from codeit_core.runs import ConfigError, write_atomic
 from codeit_core.tasks import Task
@@ -797,6 +798,7 @@ class NeuralPolicy:
                 losses.append(loss)
             seen += n
         self.pretrained = True
+        release_freed_memory()
         return {**({"loss": round(losses[-1], 4), "first_loss": round(losses[0], 4)}
                    if losses else {}),
                 "epochs": float(len(losses)), "examples": float(seen),
@@ -812,6 +814,7 @@ class NeuralPolicy:
         limit = float(self.options["learn_seconds"])
         loss, n = self._epoch(examples, rng, float(self.options["lr"]),
                               started + limit if limit > 0 else None)
+        release_freed_memory()
         return {**({"loss": round(loss, 4)} if n else {}), "examples": float(n),
                 "skipped": float(len(experiences) - len(examples)),
                 "updates": float(self.updates),
@@ -925,6 +928,7 @@ class NeuralPolicy:
                     if text and text not in seen[t.id] and len(out[t.id]) < n:
                         seen[t.id].add(text)
                         out[t.id].append(text)
+        release_freed_memory()
         return out
 
     def _clean(self, text: str) -> str:
