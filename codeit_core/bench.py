@@ -83,6 +83,14 @@ def peak_memory_mb() -> dict[str, float]:
             "total": round((own + kids) * scale, 1)}
 
 
+def resident_mb() -> float:
+    """This process's resident memory now, in MB (the peak above includes the transient
+    tensors of a Learn step)."""
+    import psutil
+
+    return round(psutil.Process().memory_info().rss / 2**20, 1)
+
+
 def workers_peak_mb(pids: list[int]) -> float:
     """Sum of the peak resident memory (VmHWM) of live executor workers, in MB (Linux;
     0 elsewhere). Live workers are not yet waited for, so getrusage cannot see them."""
@@ -160,6 +168,7 @@ def run_one(config: RunConfig, run_dir: Path, label: str,
                 "elapsed_seconds": round(time.perf_counter() - started, 2),
                 "peak_memory_mb": {**peak_memory_mb(),
                                    "live_workers": workers_peak_mb(loop.executor.worker_pids())},
+                "resident_mb": resident_mb(),
             }
             result["iterations"].append(row)
             log(f"[{label}] iter {it}: policy-only {row['policy_only_solved']}, cumulative "

@@ -62,6 +62,9 @@ def test_bench_runs_end_to_end_on_a_tiny_budget(tmp_path):
     text = json.dumps(report)
     for key in ("policy_only", "cumulative", "headline_cumulative_solved", "wall"):
         assert key in text, key
+    [row] = report["runs"]["learning"]["iterations"]
+    # the loop's memory: what it holds after the iteration, and its peak so far
+    assert 0 < row["resident_mb"] <= row["peak_memory_mb"]["self"]
 
 
 def test_bench_mutation_protocol_reports_the_baseline_curve(tmp_path):
