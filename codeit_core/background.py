@@ -104,10 +104,12 @@ def _wait_in_background(proc: subprocess.Popen) -> None:
 
 
 def start_background(run_dir: str | Path | RunDir, iterations: int | None = None,
-                     trace: str | None = None) -> int:
+                     trace: str | None = None, more: int | None = None) -> int:
     """Continue a run in a detached process until it has `iterations` meta-iterations
-    in total (None: the number in its config); return the process id. With `trace` (an
-    OTLP/HTTP endpoint, e.g. a local Phoenix's), the process sends its spans there.
+    in total (None: the number in its config, which `iterations` replaces), or for at
+    most `more` meta-iterations (the plan left as it is); return the process id. With
+    `trace` (an OTLP/HTTP endpoint, e.g. a local Phoenix's), the process sends its spans
+    there.
 
     Refuses (BackgroundError) when the run already has a live process or is not a run.
     Waits until the process has recorded itself as running (a second or two), so a stop
@@ -118,8 +120,9 @@ def start_background(run_dir: str | Path | RunDir, iterations: int | None = None
     if not run.exists():
         raise BackgroundError(f"{run.path} is not a run directory (no config.json and "
                               f"run.sqlite)")
-    if iterations is not None and iterations < 1:
-        raise BackgroundError(f"iterations must be at least 1, got {iterations}")
+    for name, value in (("iterations", iterations), ("more", more)):
+        if value is not None and value < 1:
+            raise BackgroundError(f"{name} must be at least 1, got {value}")
     from codeit_core.runlock import describe, writer
 
     state = run_state(run)
@@ -139,6 +142,8 @@ def start_background(run_dir: str | Path | RunDir, iterations: int | None = None
                str(run.path.resolve()), "--resume"]
         if iterations is not None:
             cmd += ["--iterations", str(iterations)]
+        if more is not None:
+            cmd += ["--stop-after", str(more)]
         if trace:
             cmd += ["--trace", trace]
         env = {**os.environ, "PYTHONUNBUFFERED": "1",

@@ -45,7 +45,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     d = RunConfig()
     p.add_argument("--dataset", help=f"search set (default {d.dataset})")
     p.add_argument("--tasks", help="first N tasks, or comma-separated task ids (default all)")
-    p.add_argument("--iterations", type=int, help=f"meta-iterations (default {d.iterations})")
+    p.add_argument("--iterations", type=int, help=f"meta-iterations (default {d.iterations}); "
+                   f"with --resume, the run's new plan (config.json is updated, and says so)")
+    p.add_argument("--stop-after", type=int, metavar="N",
+                   help="run at most N more meta-iterations now and stop; the plan in "
+                        "config.json stays as it is")
     p.add_argument("--policy", choices=POLICIES, help=f"default {d.policy}")
     p.add_argument("--samples-per-task", type=int, help=f"default {d.samples_per_task}")
     p.add_argument("--temperature", type=float, help=f"default {d.temperature}")
@@ -148,6 +152,10 @@ def main(args: argparse.Namespace) -> int:
     from codeit_core.loop import CodeItLoop, StopRequested
 
     run_dir = RunDir(args.run_dir)
+    if args.stop_after is not None and args.stop_after < 1:
+        print(f"error: --stop-after must be at least 1, got {args.stop_after}",
+              file=sys.stderr)
+        return 2
     if getattr(args, "trace", None):
         from codeit_core import tracing
         try:  # one Phoenix project per run, named after its directory
@@ -164,9 +172,11 @@ def main(args: argparse.Namespace) -> int:
             lock.acquire()  # before anything is written, the config included
             config = run_dir.config()
             if args.iterations is not None and args.iterations != config.iterations:
-                config.iterations = args.iterations
+                planned, config.iterations = config.iterations, args.iterations
                 config.validate()
                 run_dir.config_path.write_text(config.to_json())
+                print(f"plan: {planned} → {config.iterations} meta-iterations (config.json "
+                      f"updated)", flush=True)
         else:
             config = config_from_args(args)
             if config.executor == "ray" and not ray_available():
@@ -224,8 +234,12 @@ def main(args: argparse.Namespace) -> int:
             print_row(metrics, header=header[0])
             header[0] = False
 
-        loop.run_iterations(config.iterations, should_stop, on_iteration=report)
-        status = "finished"
+        target = config.iterations
+        if args.stop_after is not None:
+            target = min(target, loop.completed_iterations() + args.stop_after)
+        loop.run_iterations(target, should_stop, on_iteration=report)
+        # a start that was asked for fewer iterations than the plan leaves the run paused
+        status = "finished" if loop.completed_iterations() >= config.iterations else "stopped"
     except StopRequested:
         status = "stopped"
         print(f"stopped at iteration {loop.iteration} before {loop.next_step}; continue with "

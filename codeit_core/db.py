@@ -3,7 +3,9 @@
 Tables
   meta         key/value: config, status, RNG state, schema version
   experiences  the replay buffer (see buffer.py): one row per (parent task, program)
-  samples      every program the policy sampled, per iteration and task, with its rewards
+  samples      every program the policy sampled, per iteration and task, with its rewards,
+               its first error (kind, and in words with the input and line) and the
+               program it was derived from, if any
                (lineage: experiences.sample_id → samples.id)
   candidates   per iteration and task, the top-3 programs scored on the test (metrics.py)
   search_candidates
@@ -21,7 +23,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -62,6 +64,8 @@ CREATE TABLE IF NOT EXISTS samples (
     test_correct    INTEGER NOT NULL,
     demo_outputs    TEXT NOT NULL,
     test_outputs    TEXT NOT NULL,
+    error_message   TEXT,
+    parent_program  TEXT,
     UNIQUE (iteration, task_id, program)
 );
 CREATE INDEX IF NOT EXISTS samples_task ON samples (task_id, demo_accuracy DESC, length);
@@ -156,8 +160,18 @@ def _migrate(conn: sqlite3.Connection) -> None:
                                 SCHEMA.index("CREATE TABLE IF NOT EXISTS search_candidates")])
             conn.execute("INSERT INTO candidates SELECT * FROM candidates_v1")
             conn.execute("DROP TABLE candidates_v1")
+        if int(row[0]) < 3:  # version 3: a sample's error in words and its parent program
+            have = columns(conn, "samples")  # (older rows: NULL)
+            for name in ("error_message", "parent_program"):
+                if name not in have:
+                    conn.execute(f"ALTER TABLE samples ADD COLUMN {name} TEXT")
         conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
                      (str(SCHEMA_VERSION),))
+
+
+def columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    """The columns a table of this database has (empty when it has no such table)."""
+    return [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
 
 
 class transaction:

@@ -77,10 +77,18 @@ class SampleRecord:
     demo_accuracy: float
     pixel_accuracy: float
     test_correct: bool
+    error_message: str = ""
+    """the first error in words: on which input, its kind, line and message"""
 
     @property
     def valid(self) -> bool:
         return any(o is not None for o in self.demo_outputs)
+
+
+def _error_words(result: Any, k: int, n_demos: int) -> str:
+    """Where a sample failed first, and how (e.g. demo 2: type at line 4: ...)."""
+    where = f"demo {k + 1}" if k < n_demos else f"test {k - n_demos + 1}"
+    return f"{where}: {result.describe()}"
 
 
 @dataclass
@@ -92,6 +100,8 @@ class IterationState:
     training_set: list[Experience] = field(default_factory=list)
     learn_stats: dict[str, float] = field(default_factory=dict)
     sampled: dict[str, list[str]] = field(default_factory=dict)
+    parents: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(task id, sampled text) -> the program it was derived from (the mutation policy)"""
     n_sampled: int = 0
     records: list[SampleRecord] = field(default_factory=list)
     experiences: list[Experience] = field(default_factory=list)
@@ -362,6 +372,7 @@ class CodeItLoop:
                                      self.config.samples_per_task, self.config.temperature,
                                      python_rng(self.config.seed, it, "sample"))
             self.state.n_sampled = sum(len(v) for v in raw.values())
+            self.state.parents = dict(getattr(self.policy, "sample_parents", None) or {})
             self.state.sampled = {tid: list(dict.fromkeys(raw.get(tid, [])))
                                   for tid in self.tasks_by_id}
             self.state.phase = "sampled"
@@ -398,19 +409,23 @@ class CodeItLoop:
                 demo = tuple(r.output for r in res[:len(task.train)])
                 test = tuple(r.output for r in res[len(task.train):])
                 r = rewards(demo, [p.output for p in task.train])
-                errors = [x.error for x in res if x.error]
+                first = next((k for k, x in enumerate(res) if x.error), None)
                 records.append(SampleRecord(
-                    tid, prog, demo, test, errors[0] if errors else None, r.demo_accuracy,
-                    r.mean_pixel_accuracy,
-                    all(o is not None and o == p.output for o, p in zip(test, task.test))))
+                    tid, prog, demo, test, None if first is None else res[first].error,
+                    r.demo_accuracy, r.mean_pixel_accuracy,
+                    all(o is not None and o == p.output for o, p in zip(test, task.test)),
+                    "" if first is None else _error_words(res[first], first, len(task.train))))
             with transaction(self.conn):
                 self.conn.executemany(
                     "INSERT OR IGNORE INTO samples (iteration, task_id, program, length, valid, "
                     "error, demo_accuracy, pixel_accuracy, test_correct, demo_outputs, "
-                    "test_outputs) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    "test_outputs, error_message, parent_program) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     [(it, s.task_id, s.program, program_length(s.program), int(s.valid), s.error,
                       s.demo_accuracy, s.pixel_accuracy, int(s.test_correct),
-                      dump_grids(s.demo_outputs), dump_grids(s.test_outputs)) for s in records])
+                      dump_grids(s.demo_outputs), dump_grids(s.test_outputs),
+                      s.error_message or None, self.state.parents.get((s.task_id, s.program)))
+                     for s in records])
                 self._set_phase("executed", sampled=self.state.n_sampled, unique=len(records),
                                 valid=sum(s.valid for s in records),
                                 solved_a_demo=sum(s.demo_accuracy > 0 for s in records),
@@ -432,11 +447,11 @@ class CodeItLoop:
         it = self.state.iteration
         relabeling = self.config.ablation != "A2"
         out = []
-        for sid, tid, prog, demo in self.conn.execute(
-                "SELECT id, task_id, program, demo_outputs FROM samples WHERE iteration = ? "
-                "AND valid = 1 ORDER BY id", (it,)):
+        for sid, tid, prog, demo, parent in self.conn.execute(
+                "SELECT id, task_id, program, demo_outputs, parent_program FROM samples "
+                "WHERE iteration = ? AND valid = 1 ORDER BY id", (it,)):
             e = relabel(self.tasks_by_id[tid], prog, load_grids(demo), it, POLICY_POOL,
-                        sample_id=sid, relabeling=relabeling)
+                        sample_id=sid, parent_program=parent, relabeling=relabeling)
             if e is not None:
                 out.append(e)
         return out

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from codeit_core.db import SCHEMA
+from codeit_core.db import SCHEMA, columns
 from codeit_core.runs import CHECKPOINTS, ConfigError, RunConfig, RunDir
 
 # the tables of a run, in the order rows are copied (their columns come from our schema,
@@ -56,6 +56,25 @@ def _columns() -> dict[str, list[str]]:
                 for t in TABLES}
     finally:
         conn.close()
+
+
+def _exists(conn: sqlite3.Connection, table: str) -> bool:
+    """Whether the database has the table (a damaged catalogue: assume it has)."""
+    try:
+        return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                            (table,)).fetchone() is not None
+    except sqlite3.DatabaseError:
+        return True
+
+
+def _present(conn: sqlite3.Connection, table: str, cols: list[str]) -> list[str]:
+    """The columns of ours a table has: a run of an older schema lacks the newer ones
+    (which then stay empty); a table whose structure cannot be read is tried with all."""
+    try:
+        have = {_text(name) for name in columns(conn, table)}  # bytes: see _open_readonly
+    except sqlite3.DatabaseError:
+        return cols
+    return [c for c in cols if c in have] if have else cols
 
 
 def _open_readonly(path: Path) -> sqlite3.Connection:
@@ -203,11 +222,16 @@ def check(run: RunDir) -> list[Finding]:
                                    + "; ".join(verdict)[:300]))
             cols = _columns()
             for table in TABLES:
-                rows, lost = read_table(conn, table, cols[table])
+                if not _exists(conn, table):
+                    out.append(Finding(f"{db} [{table}]", True, "absent (a run written "
+                                       "before this table existed)"))
+                    continue
+                names = _present(conn, table, cols[table])
+                rows, lost = read_table(conn, table, names)
                 garbled = 0
                 for row in rows:
                     try:
-                        _clean(cols[table], row[1:])
+                        _clean(names, row[1:])
                     except _Garbled:
                         garbled += 1
                 readable = f"{len(rows) - garbled} rows readable"
@@ -246,10 +270,13 @@ def recover(run: RunDir, to: RunDir) -> dict[str, Any]:
     try:
         dst.execute("BEGIN IMMEDIATE")
         for table in TABLES:
-            rows, lost = read_table(src, table, cols[table])
+            if not _exists(src, table):
+                counts[table] = {"copied": 0, "unreadable": 0}
+                continue
+            names = _present(src, table, cols[table])
+            rows, lost = read_table(src, table, names)
             damaged = lost is None
             lost = lost or 0
-            names = cols[table]
             kept = 0
             for row in rows:
                 try:

@@ -412,13 +412,17 @@ def show_sample(loop: CodeItLoop, it: int) -> None:
     sampled = sampled_programs(loop, it)
     n_unique = sum(len(v) for v in sampled.values())
     n_raw = loop.state.n_sampled or iteration_metrics(loop, it).get("sampled", n_unique)
-    c = st.columns(4)
+    c = st.columns(5)
     c[0].metric("tasks", len(loop.tasks))
     c[1].metric("programs sampled", n_raw,
                 help=f"{loop.config.samples_per_task} per task at temperature "
                      f"{loop.config.temperature}")
-    c[2].metric("unique per task", n_unique, help="duplicates within a task are dropped")
-    c[3].metric("policy", loop.config.policy)
+    c[2].metric("unique programs", n_unique,
+                help="over all tasks; duplicates within a task are dropped")
+    c[3].metric("unique per task", f"{n_unique / max(1, len(loop.tasks)):.1f}",
+                help=f"the mean over the {len(loop.tasks)} tasks (at most "
+                     f"{loop.config.samples_per_task})")
+    c[4].metric("policy", loop.config.policy)
     left, right = st.columns([1, 2])
     with left:
         st.markdown("**Programs per task**")
@@ -440,7 +444,8 @@ def show_sample(loop: CodeItLoop, it: int) -> None:
 def task_records(loop: CodeItLoop, it: int, task_id: str | None = None) -> pd.DataFrame:
     """This iteration's executed samples (from the database, so a resumed run shows them)."""
     sql = ("SELECT s.id, s.task_id, s.program, s.valid, s.error, s.demo_accuracy, "
-           "s.test_correct, s.demo_outputs, s.test_outputs, e.priority FROM samples s "
+           "s.test_correct, s.demo_outputs, s.test_outputs, e.priority, s.error_message "
+           "FROM samples s "
            "LEFT JOIN experiences e ON e.sample_id = s.id AND e.pool = 'policy' "
            "WHERE s.iteration = ?")
     args: tuple = (it,)
@@ -451,7 +456,7 @@ def task_records(loop: CodeItLoop, it: int, task_id: str | None = None) -> pd.Da
                              args).fetchall()
     return pd.DataFrame(rows, columns=["id", "task", "program", "valid", "error",
                                        "demo_accuracy", "test_correct", "demo_outputs",
-                                       "test_outputs", "priority"])
+                                       "test_outputs", "priority", "error_message"])
 
 
 def show_execute(loop: CodeItLoop, it: int) -> None:
@@ -520,7 +525,10 @@ def show_execute(loop: CodeItLoop, it: int) -> None:
         st.markdown(f"**{table[k]['experience']}**  \n"
                     f"demo accuracy {table[k]['demo accuracy']} · test {table[k]['test']}")
         if errors[k]:
-            st.error(f"Error: {errors[k]}", icon=":material/error:")
+            # runs recorded before messages were kept have the kind alone
+            words = r.error_message if isinstance(r.error_message, str) else None
+            st.error(f"Error on {words}" if words else f"Error: {errors[k]}",
+                     icon=":material/error:")
     demo, test = load_grids(r.demo_outputs), load_grids(r.test_outputs)
     with st.container(horizontal=True, gap="small"):
         for i, (pair, out) in enumerate(zip(task.train, demo), 1):
@@ -758,15 +766,26 @@ def traces_endpoint() -> str | None:
     return state.handle.otlp_endpoint if state.state == "running" and state.handle else None
 
 
-def start_clicked(run: Path, completed: int) -> None:
-    n = int(st.session_state.get("rv_bg_n") or 1)
+def plan_words(completed: int, planned: int, n: int) -> str:
+    """What a start of `n` meta-iterations does to the run's plan, said before and after."""
+    if completed + n > planned:
+        return f"the plan grows from {planned} to {completed + n} meta-iterations"
+    return f"the plan stays at {planned} meta-iterations"
+
+
+def start_clicked(run: Path, completed: int, planned: int) -> None:
+    n = int(st.session_state.get(f"rv_bg_n_{run.name}") or 1)
     drop_loop(run)
     try:
         trace = traces_endpoint()
-        pid = start_background(run, completed + n, trace=trace)
-        st.session_state["rv_bg_msg"] = ("success", f"Started: {n} meta-iteration(s) in "
-                                                    f"process {pid}" +
-                                         (f", traced to {trace}." if trace else "."))
+        if completed + n > planned:  # the user asked for more than planned: the plan grows
+            pid = start_background(run, completed + n, trace=trace)
+        else:  # this start only: the plan is left as it is
+            pid = start_background(run, trace=trace, more=n)
+        st.session_state["rv_bg_msg"] = (
+            "success", f"Started: {n} meta-iteration(s) in process {pid} "
+                       f"({plan_words(completed, planned, n)})"
+                       + (f", traced to {trace}." if trace else "."))
     except (BackgroundError, ConfigError, OSError) as e:
         st.session_state["rv_bg_msg"] = ("error", str(e))
 
@@ -834,18 +853,23 @@ def live_view(run: Path) -> None:
 def background_panel(run: Path, state: dict[str, Any]) -> None:
     alive = state["alive"]
     c = st.columns([1, 1.3, 0.8, 1.6], vertical_alignment="bottom")
-    remaining = max(1, (state["planned"] or 1) - state["completed"])
-    c[0].number_input("Meta-iterations to run", min_value=1, value=remaining, step=1,
-                      key="rv_bg_n", disabled=alive,
-                      help="Run this many more meta-iterations in a separate process; it "
-                           "goes on when the tab is closed")
+    planned, completed = state["planned"] or 1, state["completed"]
+    # one value per run: a number chosen for another run is not carried over
+    n = c[0].number_input("Meta-iterations to run", min_value=1,
+                          value=max(1, planned - completed), step=1,
+                          key=f"rv_bg_n_{run.name}", disabled=alive,
+                          help="Run this many more meta-iterations in a separate process; "
+                               "it goes on when the tab is closed")
     c[1].button("Run in the background", icon=":material/rocket_launch:", type="primary",
                 key="rv_bg_start", disabled=alive, on_click=start_clicked,
-                args=(run, state["completed"]), width="stretch")
+                args=(run, completed, planned), width="stretch")
     c[2].button("Stop", icon=":material/stop_circle:", key="rv_bg_stop",
                 disabled=not alive or state["stop_requested"], on_click=stop_clicked,
                 args=(run,), width="stretch", help="Stops cleanly between two steps; "
                 "resume any time")
+    if not alive:
+        st.caption(f"Runs meta-iterations {completed + 1} to {completed + int(n)}; "
+                   f"{plan_words(completed, planned, int(n))}.")
     msg = st.session_state.pop("rv_bg_msg", None)
     if msg:
         getattr(st, msg[0])(msg[1], icon={"success": ":material/check_circle:",

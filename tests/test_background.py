@@ -72,6 +72,25 @@ def test_background_run_goes_running_then_finished(tmp_path):
     assert state["status"] == "finished" and state["completed"] == state["planned"] == 3
 
 
+def test_a_start_for_fewer_iterations_than_planned_leaves_the_plan_alone(tmp_path):
+    run = make_run(tmp_path, iterations=3)
+    plan = run.config_path.read_text()
+    start_background(run, more=1)
+    state = wait_until_done(run, timeout=120)
+    assert state["completed"] == 1 and state["planned"] == 3, run.log_path.read_text()
+    assert state["status"] == "stopped"  # paused, to be continued: not finished
+    assert run.config_path.read_text() == plan
+    log = run.log_path.read_text()
+    assert "--stop-after 1" in log and "plan:" not in log
+    # asking for more than planned grows the plan, and the log says so
+    start_background(run, 4)
+    state = wait_until_done(run, timeout=120)
+    assert state["status"] == "finished" and state["completed"] == state["planned"] == 4
+    assert "plan: 3 → 4 meta-iterations (config.json updated)" in run.log_path.read_text()
+    with pytest.raises(BackgroundError, match="more must be at least 1"):
+        start_background(run, more=0)
+
+
 def test_stop_request_ends_the_run_between_steps_and_a_second_start_is_refused(tmp_path):
     run = make_run(tmp_path, iterations=400)
     pid = start_background(run)

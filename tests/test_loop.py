@@ -53,6 +53,29 @@ def test_steps_run_in_order_and_record_their_phase(tmp_path):
         assert loop.iteration == 2
 
 
+def test_a_samples_error_is_kept_in_words(tmp_path):
+    bad = "O = add(I, 2)"  # a grid where an integer belongs: refused before it runs
+    with make_loop(tmp_path) as loop:
+        loop.seed()
+        loop.learn()
+        loop.sample()
+        task = loop.tasks[0].id
+        loop.state.sampled[task] = [bad] + loop.state.sampled[task]
+        loop.execute()
+        kind, words = loop.conn.execute(
+            "SELECT error, error_message FROM samples WHERE task_id = ? AND program = ?",
+            (task, bad)).fetchone()
+        assert words == (f"demo 1: {kind} at line 1: argument 1 of 'add' (a) must be "
+                         "Integer, got Grid (I)")
+        # every sample that failed says where and how; none that ran cleanly does
+        for kind, words in loop.conn.execute("SELECT error, error_message FROM samples"):
+            if kind is None:
+                assert words is None
+            else:
+                assert words.split(": ", 1)[0].split()[0] in ("demo", "test")
+                assert f": {kind}" in words
+
+
 def test_policy_sees_demonstrations_only(tmp_path):
     with make_loop(tmp_path) as loop:
         task = loop.tasks[0]
@@ -72,6 +95,14 @@ def test_experiences_keep_their_lineage(tmp_path):
         seeds = loop.conn.execute("SELECT COUNT(*) FROM experiences WHERE pool = 'seed' AND "
                                   "parent_program IS NOT NULL").fetchone()[0]
         assert seeds > 0  # mutants remember the reference program they came from
+        # the mutation policy's samples and their experiences keep the parent they were
+        # mutated from: a program of the iteration's training set
+        parents = set(loop.policy.parents)
+        sampled = loop.conn.execute("SELECT parent_program FROM samples").fetchall()
+        assert sampled and all(p in parents for p, in sampled)
+        stored = loop.conn.execute("SELECT e.parent_program, s.parent_program FROM experiences "
+                                   "e JOIN samples s ON s.id = e.sample_id").fetchall()
+        assert stored and all(a == b and a in parents for a, b in stored)
 
 
 @pytest.mark.parametrize("ablation", ["A1", "A2", "A3", "A5", "A6"])

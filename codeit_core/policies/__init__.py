@@ -35,7 +35,9 @@ class Policy(Protocol):
         """Write the policy's state to `path`.
 
         A policy may also define ``pretrain(experiences, rng) -> stats``: the loop calls it
-        once, with the whole seed pool, before the first Learn step (not under ablation A4).
+        once, with the whole seed pool, before the first Learn step (not under ablation A4);
+        and, after ``sample``, ``sample_parents``: {(task id, text): the program it was
+        derived from}, kept as each sample's and each experience's parent program.
         """
 
     def load(self, path: Path) -> None:

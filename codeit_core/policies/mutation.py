@@ -30,6 +30,8 @@ class MutationPolicy:
         self.max_depth = max_depth
         self.parents: list[str] = []
         self._parsed: dict[str, Program] = {}
+        self.sample_parents: dict[tuple[str, str], str] = {}
+        """after sample(): (task id, sampled text) -> the parent it was mutated from"""
 
     def learn(self, experiences: Sequence[Experience], rng: random.Random) -> dict[str, float]:
         if self.parents and not self.learning:
@@ -53,17 +55,21 @@ class MutationPolicy:
             raise RuntimeError("the mutation policy has no parent programs: run a Learn step "
                                "on a seeded buffer first")
         out: dict[str, list[str]] = {}
+        self.sample_parents = {}
         for task in tasks:
             programs: list[str] = []
             for _ in range(n):
-                program = self._program(rng.choice(self.parents))
+                parent = rng.choice(self.parents)
+                program = self._program(parent)
                 if program is None:
                     continue
                 # temperature scales how many successive mutations a sample takes
                 depth = 1 + min(self.max_depth - 1, int(rng.random() * temperature * self.max_depth))
                 for _ in range(depth):
                     program = mutate_program(program, rng)
-                programs.append(format_program(program))
+                text = format_program(program)
+                programs.append(text)
+                self.sample_parents.setdefault((task.id, text), parent)
             out[task.id] = programs
         return out
 

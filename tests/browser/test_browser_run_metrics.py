@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 
 import pytest
 from playwright.sync_api import expect
@@ -49,6 +50,14 @@ def wait_enabled(page, key: str, timeout: float = 60_000) -> None:
     selector = f'.st-key-{key} [data-testid^="stBaseButton"]'
     page.wait_for_function("s => { const b = document.querySelector(s); "
                            "return b && !b.disabled; }", arg=selector, timeout=timeout)
+
+
+def _metric(page, label: str) -> str:
+    """The value a metric with this exact label shows."""
+    name = page.locator('[data-testid="stMetricLabel"]',
+                        has_text=re.compile(f"^{re.escape(label)}$"))
+    box = page.locator('[data-testid="stMetric"]', has=name)
+    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
 def fill_number(page, key: str, value: int) -> None:
@@ -102,7 +111,14 @@ def test_create_step_and_chart_a_run(page, app_url, runs_dir, screenshot):
             widget(page, "rv_seed_task").wait_for()
             page.get_by_text("seed experiences").wait_for()
             screenshot("run_step_seed")
-        if key == "execute":
+        if key == "sample":  # the unique programs in all, and their mean per task
+            unique = (_metric(page, "unique programs"), _metric(page, "unique per task"))
+        if key == "execute":  # the samples are in the database now: the counts were right
+            db = sqlite3.connect(f"file:{runs_dir / RUN_NAME / 'run.sqlite'}?mode=ro",
+                                 uri=True)
+            n = db.execute("SELECT count(*) FROM samples").fetchone()[0]
+            db.close()
+            assert unique == (str(n), f"{n / 3:.1f}"), (unique, n)
             page.mouse.wheel(0, 20_000)
             page.wait_for_function(f"() => ({LOADED_IMAGES})() >= 6", timeout=30_000)
             page.mouse.wheel(0, -20_000)
@@ -154,7 +170,7 @@ def test_background_run_and_stop(page, app_url, runs_dir, screenshot):
     try:
         open_page(page, app_url, f"run?run={name}")
         page.get_by_role("tab", name="In the background").click()
-        fill_number(page, "rv_bg_n", 400)
+        fill_number(page, f"rv_bg_n_{name}", 400)
         page.keyboard.press("Tab")
         button_of(page, "rv_bg_start").click()
         page.get_by_text("Started: 400 meta-iteration(s)").wait_for(timeout=30_000)
@@ -182,3 +198,45 @@ def test_background_run_and_stop(page, app_url, runs_dir, screenshot):
     finally:
         request_stop(run)
         wait_until_done(run, timeout=60)
+
+
+def test_a_start_keeps_the_plan_it_was_not_asked_to_change(page, app_url, runs_dir):
+    from codeit_core.background import request_stop, wait_until_done
+    from codeit_core.runs import RunConfig, RunDir
+
+    small = dict(dataset="arc1-eval", tasks="3", policy="mutation", samples_per_task=4,
+                 learn_size=50, seed_mutants=20, search_mutants=20, workers=2)
+    first, second = RunDir(runs_dir / "browser-plan-a"), RunDir(runs_dir / "browser-plan-b")
+    first.create(RunConfig(**small, iterations=10))
+    second.create(RunConfig(**small, iterations=3))
+    try:
+        open_page(page, app_url, f"run?run={first.path.name}")
+        page.get_by_role("tab", name="In the background").click()
+        fill_number(page, f"rv_bg_n_{first.path.name}", 2)
+        page.keyboard.press("Tab")
+        page.get_by_text("Runs meta-iterations 1 to 2; the plan stays at 10 "
+                         "meta-iterations.").wait_for(timeout=30_000)
+        # the other run, opened in the same session: its own number, not the first one's
+        picker = widget(page, "rv_run").locator("input")
+        picker.fill(second.path.name)
+        picker.press("Enter")
+        page.get_by_role("tab", name="In the background").click()
+        expect(widget(page, f"rv_bg_n_{second.path.name}").locator("input")).to_have_value(
+            "3", timeout=30_000)
+        fill_number(page, f"rv_bg_n_{second.path.name}", 1)
+        page.keyboard.press("Tab")
+        page.get_by_text("Runs meta-iterations 1 to 1; the plan stays at 3 "
+                         "meta-iterations.").wait_for(timeout=30_000)
+        button_of(page, "rv_bg_start").click()
+        page.get_by_text("Started: 1 meta-iteration(s)").wait_for(timeout=30_000)
+        state = wait_until_done(second, timeout=120)
+        assert state["completed"] == 1 and state["planned"] == 3, state
+        assert json.loads(second.config_path.read_text())["iterations"] == 3
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('[data-testid="stProgress"]')]
+                     .some(p => /1 of 3 meta-iterations · stopped/.test(p.innerText))""",
+            timeout=30_000)
+    finally:
+        for run in (first, second):
+            request_stop(run)
+            wait_until_done(run, timeout=60)
