@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import sys
 import tempfile
@@ -22,13 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import psutil  # noqa: E402
-
+from codeit_core.bench import peak_memory_mb, resident_mb  # noqa: E402
 from codeit_core.loop import CodeItLoop  # noqa: E402
 from codeit_core.runs import RunConfig, RunDir  # noqa: E402
-
-
-PEAK_UNITS = 2**20 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes there, KB here
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +35,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     folder = Path(args.run_dir) if args.run_dir else Path(tempfile.mkdtemp()) / "run"
-    proc = psutil.Process()
     rows = []
     try:
         with CodeItLoop.create(RunDir(folder), RunConfig(tasks=args.tasks,
@@ -50,9 +44,8 @@ def main(argv: list[str] | None = None) -> int:
                 started = time.perf_counter()
                 m = loop.run_iteration()
                 row = {"iteration": loop.state.iteration,
-                       "resident_mb": round(proc.memory_info().rss / 2**20, 1),
-                       "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-                                        / PEAK_UNITS, 1),
+                       "resident_mb": resident_mb(),
+                       "peak_mb": peak_memory_mb()["self"],
                        "executor_cache": loop.executor.cache_info()["size"],
                        "seconds": round(time.perf_counter() - started, 1),
                        **{k: m.get(k) for k in ("policy_only_solved", "cumulative_solved",
