@@ -19,7 +19,7 @@ Faithfulness notes: the policy sees demonstration pairs only; test inputs are ex
 scoring but never relabeled. Ablations: A1 stores no policy experiences; A2 stores only
 full solutions with their real targets; A3 samples the buffer uniformly; A4 skips
 pretraining (neural policy); A5 shows the policy only the first demonstration; A6 seeds
-without mutants.
+without mutants. The loop reads them only as the flags of `RunConfig.switches()`.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ from codeit_core.db import dump_grids, get_meta, load_grids, set_meta, transacti
 from codeit_core.execute import Executor, executor_for
 from codeit_core.grids import Grid
 from codeit_core.metrics import score_iteration
-from codeit_core.policies import Policy, make_policy
+from codeit_core.policies import Policy, Pretrains, ReportsParents, ReportsSampleStats, \
+    make_policy
 from codeit_core.relabel import POLICY_POOL, SEED_POOL, Experience, program_length, relabel, \
     rewards
 from codeit_core.runs import RunConfig, RunDamagedError, RunDir, numpy_rng, python_rng
@@ -119,10 +120,11 @@ class CodeItLoop:
         self.tasks = select_tasks(self.config)
         self.tasks_by_id = {t.id: t for t in self.tasks}
         c = self.config
+        self.switches = c.switches()
         self.buffer = ReplayBuffer(self.conn, c.weights(), c.alpha, c.capacity or None,
-                                   uniform=c.ablation == "A3", policy_share=c.policy_share)
-        self.policy: Policy = make_policy(c.policy, c.policy_options,
-                                          pretrain=c.ablation != "A4", run_dir=run_dir.path)
+                                   uniform=not self.switches.prioritized_replay,
+                                   policy_share=c.policy_share)
+        self.policy: Policy = make_policy(c.policy, c.policy_options, run_dir=run_dir.path)
         self._own_executor = executor is None
         self.executor = executor or executor_for(c)
         self.progress = progress or (lambda phase, done, total: None)
@@ -235,7 +237,7 @@ class CodeItLoop:
                 if e is not None:
                     experiences.append(e)
             mutants = []
-            n_mutants = 0 if self.config.ablation == "A6" else self.config.seed_mutants
+            n_mutants = self.config.seed_mutants if self.switches.mutation_seed else 0
             if n_mutants:
                 mutants = generate_mutants(
                     references, n_mutants, self.executor, python_rng(self.config.seed, "seed"),
@@ -271,7 +273,7 @@ class CodeItLoop:
                           int(c.test_correct))
                          for tid, cands in search.top3().items()
                          for rank, (c, text) in enumerate(cands, 1)])
-                if search and self.config.ablation == "A1":
+                if search and not self.switches.stores_policy_samples:
                     # A1 learns from search tasks instead of its own samples (store())
                     set_meta(self.conn, "search_programs", search.programs)
                 set_meta(self.conn, "seeded", summary)
@@ -281,7 +283,7 @@ class CodeItLoop:
         """The paper's search tasks: the reference programs and `search_mutants` mutants
         (the seed pool's first, then more) on every task of the search set, cached."""
         c = self.config
-        if c.ablation == "A6" or c.search_mutants <= 0 or not references:
+        if not self.switches.mutation_seed or c.search_mutants <= 0 or not references:
             return None
         from codeit_core.mutate import generate_mutants
         from codeit_core.search import cached_mutant_texts, cached_search
@@ -332,7 +334,7 @@ class CodeItLoop:
             t = time.perf_counter()
             self.progress("learn", 0, 1)
             pretrain_stats: dict[str, float] = {}
-            if it == 1 and self.config.ablation != "A4" and hasattr(self.policy, "pretrain"):
+            if it == 1 and self.switches.pretrains and isinstance(self.policy, Pretrains):
                 # Pretraining on the whole seed pool (ablation A4 skips it: random weights).
                 seed_pool = self.buffer.load([int(i) for i in
                                               self.buffer.sampling_weights(SEED_POOL)[0]])
@@ -357,7 +359,7 @@ class CodeItLoop:
 
     def visible_task(self, task: Task) -> Task:
         """What the policy may see: demonstrations only (the first one alone under A5)."""
-        demos = task.train[:1] if self.config.ablation == "A5" else task.train
+        demos = task.train if self.switches.all_demos_shown else task.train[:1]
         return replace(task, train=demos, test=tuple(replace(p, output=None) for p in task.test))
 
     def sample(self) -> dict[str, list[str]]:
@@ -372,13 +374,15 @@ class CodeItLoop:
                                      self.config.samples_per_task, self.config.temperature,
                                      python_rng(self.config.seed, it, "sample"))
             self.state.n_sampled = sum(len(v) for v in raw.values())
-            self.state.parents = dict(getattr(self.policy, "sample_parents", None) or {})
+            self.state.parents = (dict(self.policy.sample_parents)
+                                  if isinstance(self.policy, ReportsParents) else {})
             self.state.sampled = {tid: list(dict.fromkeys(raw.get(tid, [])))
                                   for tid in self.tasks_by_id}
             self.state.phase = "sampled"
             self.state.metrics["sample_seconds"] = round(time.perf_counter() - t, 3)
             # a policy's own counters (e.g. the LLM's unparsable answers), numbers only
-            stats = getattr(self.policy, "sample_stats", None) or {}
+            stats = (self.policy.sample_stats or {}
+                     if isinstance(self.policy, ReportsSampleStats) else {})
             self.state.metrics["policy_sample_stats"] = {
                 k: v for k, v in stats.items()
                 if isinstance(v, (int, float)) and not isinstance(v, bool)}
@@ -445,7 +449,7 @@ class CodeItLoop:
         """The hindsight experiences of this iteration's samples (rebuilt from the database,
         so a resumed run stores exactly what the killed one would have)."""
         it = self.state.iteration
-        relabeling = self.config.ablation != "A2"
+        relabeling = self.switches.relabels
         out = []
         for sid, tid, prog, demo, parent in self.conn.execute(
                 "SELECT id, task_id, program, demo_outputs, parent_program FROM samples "
@@ -467,7 +471,7 @@ class CodeItLoop:
             self.state.experiences = experiences
             extra: dict[str, Any] = {}
             to_store = experiences
-            if self.config.ablation == "A1":
+            if not self.switches.stores_policy_samples:
                 to_store = self.search_task_experiences(len(experiences))
                 extra["search_task_experiences"] = len(to_store)
             stored = len(to_store)

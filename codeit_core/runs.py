@@ -46,6 +46,32 @@ ABLATIONS: dict[str, str] = {
     "A6": "no mutation seed (the seed pool holds only the reference programs, and no search "
           "tasks are merged into the headline count)",
 }
+
+
+@dataclass(frozen=True)
+class Switches:
+    """What a run does, with its ablation resolved into explicit flags (`RunConfig.switches`).
+    Nothing outside this module reads the names A1..A6: the engine and the pages ask these."""
+
+    stores_policy_samples: bool = True
+    """the policy's relabeled samples go into the buffer (A1: as many search tasks instead)"""
+    relabels: bool = True
+    """hindsight relabeling (A2: only programs that solve every demonstration are stored)"""
+    prioritized_replay: bool = True
+    """the Learn draw is by priority (A3: uniform over the buffer)"""
+    pretrains: bool = True
+    """a learned policy pretrains on the seed pool before its first Learn step (A4: not)"""
+    all_demos_shown: bool = True
+    """the policy sees every demonstration of a task (A5: the first one only)"""
+    mutation_seed: bool = True
+    """mutants join the seed pool and the search tasks run (A6: reference programs only)"""
+
+
+SWITCHED_OFF: dict[str, str] = {"A1": "stores_policy_samples", "A2": "relabels",
+                                "A3": "prioritized_replay", "A4": "pretrains",
+                                "A5": "all_demos_shown", "A6": "mutation_seed"}
+"""the flag of `Switches` each ablation turns off"""
+
 POLICIES = ("mutation", "neural", "dspy")
 EXECUTORS = ("local", "ray")
 
@@ -181,6 +207,12 @@ class RunConfig:
         except ValueError as e:
             raise bad("priority_*", str(e)) from None
         return self
+
+    def switches(self) -> Switches:
+        """The run's ablation as explicit flags (all on without one)."""
+        if not self.ablation:
+            return Switches()
+        return Switches(**{SWITCHED_OFF[self.ablation]: False})
 
     def weights(self) -> PriorityWeights:
         return PriorityWeights(self.priority_performance, self.priority_shortness,

@@ -275,7 +275,8 @@ def learn_preview(db_path: str, config) -> None:
     settings = {}
     if config is not None:
         settings = dict(weights=config.weights(), alpha=config.alpha,
-                        uniform=config.ablation == "A3", policy_share=config.policy_share)
+                        uniform=not config.switches().prioritized_replay,
+                        policy_share=config.policy_share)
     frame = draw_preview(db_path, int(n), int(seed), settings)
     if frame.empty:
         st.caption("The buffer is empty: nothing to draw.")

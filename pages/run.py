@@ -317,7 +317,7 @@ def show_seed(loop: CodeItLoop) -> None:
         st.info("This run was seeded before search tasks existed: it has none.",
                 icon=":material/info:")
     elif summary["search"] is None:
-        why = ("ablation A6" if loop.config.ablation == "A6" else
+        why = ("ablation A6" if not loop.switches.mutation_seed else
                "0 search mutants" if loop.config.search_mutants <= 0 else
                "no reference program outside the search set")
         st.info(f"The search was off ({why}): the headline count equals the cumulative "
@@ -490,7 +490,7 @@ def show_execute(loop: CodeItLoop, it: int) -> None:
                        help="Tasks ordered by the best demo accuracy any program reached")
     task = loop.tasks_by_id[tid]
     rows = task_records(loop, it, tid)
-    relabeling = loop.config.ablation != "A2"
+    relabeling = loop.switches.relabels
     stored_phase = DONE_BY_PHASE.get(loop.state.phase, 0) >= 4
     table = []
     errors = [e if isinstance(e, str) and e else None for e in rows["error"]]
@@ -500,7 +500,7 @@ def show_execute(loop: CodeItLoop, it: int) -> None:
         exp = relabel(task, r.program, demo, it, POLICY_POOL, relabeling=relabeling)
         if exp is None:
             fate = "not relabeled (no grid)" if relabeling else "dropped (A2: not a solution)"
-        elif loop.config.ablation == "A1":
+        elif not loop.switches.stores_policy_samples:
             fate = "relabeled, not stored (A1 stores search tasks instead)"
         elif stored_phase and priorities[k - 1] is not None:
             fate = f"stored · priority {priorities[k - 1]:.3f}"
@@ -664,11 +664,12 @@ def do_step(held: HeldLoop, name: str) -> None:
 def step_note(loop: CodeItLoop, name: str) -> str:
     """The spinner text of a step, saying when it is a long one."""
     c = loop.config
-    if name == "learn" and loop.iteration == 1 and c.policy == "neural" and c.ablation != "A4":
+    if name == "learn" and loop.iteration == 1 and c.policy == "neural" and \
+            loop.switches.pretrains:
         return ("Learn… the first one pretrains the neural policy on the whole seed pool "
                 "(a minute or two on 2 cores)")
     if name == "seed":
-        searching = c.ablation != "A6" and c.search_mutants > 0
+        searching = loop.switches.mutation_seed and c.search_mutants > 0
         return ("Seed… running the reference programs and mutating them"
                 + (f", then {c.search_mutants:,} mutants on every search task" if searching
                    else ""))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 import signal
 import sqlite3
 import subprocess
@@ -12,7 +14,7 @@ import time
 import pytest
 
 from codeit_core.loop import PHASES, CodeItLoop
-from codeit_core.runs import ConfigError, RunConfig, RunDir
+from codeit_core.runs import ABLATIONS, SWITCHED_OFF, ConfigError, RunConfig, RunDir, Switches
 from helpers import ROOT
 
 SMALL = dict(dataset="arc1-train", tasks="6", policy="mutation", samples_per_task=8,
@@ -147,6 +149,27 @@ def test_each_ablation_changes_what_it_should(tmp_path, ablation):
                 "SELECT value FROM meta WHERE key = 'seeded'").fetchone()[0])
             assert seeded["mutants"] == 0
             assert seeded["seed_experiences"] == seeded["reference_programs"]
+
+
+@pytest.mark.parametrize("ablation", sorted(ABLATIONS))
+def test_an_ablation_switches_off_its_flag_and_nothing_else(ablation):
+    on = Switches()
+    off = RunConfig(ablation=ablation).switches()
+    changed = [f.name for f in dataclasses.fields(Switches)
+               if getattr(off, f.name) != getattr(on, f.name)]
+    assert changed == [SWITCHED_OFF[ablation]]
+    assert all(dataclasses.astuple(RunConfig().switches()))
+
+
+def test_only_the_config_reads_ablation_names():
+    """The engine and the pages ask RunConfig.switches(), never `ablation == "A3"`."""
+    compared = re.compile(r"""ablation\s*(==|!=|in)\s*\(?\s*["']A[1-6]""")
+    sources = [p for folder in ("codeit_core", "pages", "ui") for p in (ROOT / folder).rglob(
+        "*.py")] + [ROOT / "app.py"]
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in sources
+                 for n, line in enumerate(p.read_text().splitlines(), 1)
+                 if compared.search(line)]
+    assert len(sources) > 20 and offenders == []
 
 
 def test_bad_config_is_refused_with_the_field_named(tmp_path):

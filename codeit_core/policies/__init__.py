@@ -32,24 +32,46 @@ class Policy(Protocol):
         """One epoch on a priority-drawn training set; returns statistics (loss, ...)."""
 
     def save(self, path: Path) -> None:
-        """Write the policy's state to `path`.
-
-        A policy may also define ``pretrain(experiences, rng) -> stats``: the loop calls it
-        once, with the whole seed pool, before the first Learn step (not under ablation A4);
-        and, after ``sample``, ``sample_parents``: {(task id, text): the program it was
-        derived from}, kept as each sample's and each experience's parent program.
-        """
+        """Write the policy's state to `path`."""
 
     def load(self, path: Path) -> None:
         """Restore the policy's state from `path`."""
 
 
+# Optional capabilities: a policy has one when it has its members (the loop asks with
+# isinstance, e.g. `isinstance(policy, Pretrains)`).
+
+@runtime_checkable
+class Pretrains(Protocol):
+    """A policy trained once on the whole seed pool before its first Learn step (unless
+    the run's switches say not to: ablation A4)."""
+
+    def pretrain(self, experiences: Sequence[Experience],
+                 rng: random.Random) -> dict[str, float]:
+        """Train on the seed pool; returns statistics (epochs, loss, ...)."""
+
+
+@runtime_checkable
+class ReportsParents(Protocol):
+    """A policy that derives its samples from known programs (the mutation policy)."""
+
+    sample_parents: dict[tuple[str, str], str]
+    """after `sample`: {(task id, sampled text): the program it was derived from}, kept as
+    each sample's and each experience's parent program"""
+
+
+@runtime_checkable
+class ReportsSampleStats(Protocol):
+    """A policy with counters of its own about the last `sample` (e.g. the LLM's
+    unparsable answers); the loop keeps the numeric ones in the iteration's metrics."""
+
+    sample_stats: dict[str, Any]
+
+
 def make_policy(name: str, options: dict[str, Any] | None = None,
-                pretrain: bool = True, run_dir: Path | None = None) -> Policy:
+                run_dir: Path | None = None) -> Policy:
     """The policy called `name` with its options (see each policy's module).
 
-    `pretrain=False` is ablation A4: a learned policy starts from random weights instead
-    of weights trained on the seed pool (the mutation baseline has no weights).
     `run_dir` is where a policy may keep files of its own (e.g. an LLM response cache).
     """
     options = dict(options or {})
@@ -60,7 +82,7 @@ def make_policy(name: str, options: dict[str, Any] | None = None,
     if name == "neural":
         from codeit_core.policies.neural import NeuralPolicy
 
-        return NeuralPolicy(pretrain=pretrain, **options)
+        return NeuralPolicy(**options)
     if name == "dspy":
         from codeit_core.policies.dspy_policy import DSPyPolicy
 

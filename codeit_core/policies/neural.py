@@ -563,7 +563,7 @@ class NeuralPolicy:
 
     name = "neural"
 
-    def __init__(self, pretrain: bool = True, **options: Any) -> None:
+    def __init__(self, **options: Any) -> None:
         unknown = sorted(set(options) - set(DEFAULTS))
         if unknown:
             raise ValueError(f"neural policy: unknown option(s) {', '.join(unknown)}; known: "
@@ -581,7 +581,6 @@ class NeuralPolicy:
             self.amp_dtype = torch.bfloat16 if bf16 else torch.float16
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
         self.learning = bool(o["learning"])
-        self.use_pretrain = pretrain
         torch.set_num_threads(max(1, min(int(o["threads"]), os.cpu_count() or 1)))
         self.vocab = Vocab(sorted(REGISTRY))
         self.grammar = Grammar(self.vocab, int(o["max_lines"]))
