@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from codeit_core.db import get_meta, set_meta
 from codeit_core.processes import process_alive
 from codeit_core.runs import RunDir
+from codeit_core.steps import LAST_PHASE, NEW, recorded_phase
 
 if TYPE_CHECKING:
     from codeit_core.loop import CodeItLoop
@@ -234,9 +235,9 @@ def in_sync(loop: "CodeItLoop") -> bool:
     row = loop.conn.execute("SELECT iteration, phase FROM iterations ORDER BY iteration DESC "
                             "LIMIT 1").fetchone()
     it, phase = loop.state.iteration, loop.state.phase
-    if phase == "new":
-        return row is None if it == 1 else row == (it - 1, "scored")
-    return row == (it, "learned" if phase == "sampled" else phase)
+    if phase == NEW:
+        return row is None if it == 1 else row == (it - 1, LAST_PHASE)
+    return row == (it, recorded_phase(phase))
 
 
 def iteration_rows(run_dir: str | Path | RunDir) -> list[dict[str, Any]]:

@@ -40,9 +40,9 @@ from codeit_core.policies import Policy, Pretrains, ReportsParents, ReportsSampl
 from codeit_core.relabel import POLICY_POOL, SEED_POOL, Experience, program_length, relabel, \
     rewards
 from codeit_core.runs import RunConfig, RunDamagedError, RunDir, numpy_rng, python_rng
+from codeit_core.steps import BY_NAME, ITERATION, LAST_PHASE, NEW, STARTED, step_after
 from codeit_core.tasks import Task, UnknownTaskError, load_dataset
 
-PHASES = ("started", "learned", "executed", "stored", "scored")
 Progress = Callable[[str, int, int], None]
 
 
@@ -97,7 +97,7 @@ class IterationState:
     """What the steps of the current meta-iteration produced (for step-by-step views)."""
 
     iteration: int
-    phase: str = "started"
+    phase: str = STARTED
     training_set: list[Experience] = field(default_factory=list)
     learn_stats: dict[str, float] = field(default_factory=dict)
     sampled: dict[str, list[str]] = field(default_factory=dict)
@@ -158,13 +158,13 @@ class CodeItLoop:
         row = self.conn.execute(
             "SELECT iteration, phase FROM iterations ORDER BY iteration DESC LIMIT 1").fetchone()
         if row is None:
-            return IterationState(iteration=1, phase="new")
+            return IterationState(iteration=1, phase=NEW)
         iteration, phase = row
-        if phase == "scored":
+        if phase == LAST_PHASE:
             self._load_policy(iteration)
-            return IterationState(iteration=iteration + 1, phase="new")
+            return IterationState(iteration=iteration + 1, phase=NEW)
         # an unfinished iteration: the policy as of its Learn step, if that step finished
-        self._load_policy(iteration if phase != "started" else iteration - 1)
+        self._load_policy(iteration if phase != STARTED else iteration - 1)
         return IterationState(iteration=iteration, phase=phase)
 
     def _load_policy(self, up_to: int) -> None:
@@ -181,11 +181,16 @@ class CodeItLoop:
 
     @property
     def next_step(self) -> str:
-        """The name of the step to call next: seed, learn, sample, execute, store or score."""
+        """The name of the step to call next (see codeit_core.steps.STEPS)."""
         if not self.is_seeded():
             return "seed"
-        return {"new": "learn", "started": "learn", "learned": "sample", "sampled": "execute",
-                "executed": "store", "stored": "score", "scored": "learn"}[self.state.phase]
+        return step_after(self.state.phase)
+
+    def _expect(self, name: str) -> None:
+        """Refuse a step out of order, saying which one comes next."""
+        if self.next_step != name:
+            before = ITERATION[ITERATION.index(BY_NAME[name]) - 1].name
+            raise RuntimeError(f"{name} follows {before}; the next step is {self.next_step}")
 
     def is_seeded(self) -> bool:
         return get_meta(self.conn, "seeded") is not None
@@ -204,7 +209,7 @@ class CodeItLoop:
             "INSERT INTO iterations (iteration, phase, started, metrics) VALUES (?,?,?,?) "
             "ON CONFLICT(iteration) DO UPDATE SET phase = excluded.phase, "
             "metrics = excluded.metrics", (it, phase, time.time(), json.dumps(merged)))
-        if phase == "scored":
+        if phase == LAST_PHASE:
             self.conn.execute("UPDATE iterations SET finished = ? WHERE iteration = ?",
                               (time.time(), it))
         self.state.phase = phase
@@ -318,9 +323,9 @@ class CodeItLoop:
     # ------------------------------------------------------------------ the five steps
 
     def _begin(self) -> None:
-        if self.state.phase in ("new", "scored"):
+        if self.state.phase in (NEW, LAST_PHASE):
             self.state = IterationState(iteration=self.state.iteration
-                                        + (1 if self.state.phase == "scored" else 0))
+                                        + (1 if self.state.phase == LAST_PHASE else 0))
 
     def learn(self) -> dict[str, float]:
         """1. Draw a training set by priority (pools mixed 9:1) and train one epoch."""
@@ -330,7 +335,7 @@ class CodeItLoop:
             self._begin()
             it = self.state.iteration
             with transaction(self.conn):
-                self._set_phase("started")
+                self._set_phase(STARTED)
             t = time.perf_counter()
             self.progress("learn", 0, 1)
             pretrain_stats: dict[str, float] = {}
@@ -349,7 +354,7 @@ class CodeItLoop:
             self.state.training_set = training
             self.state.learn_stats = stats
             with transaction(self.conn):
-                self._set_phase("learned", learn=stats, training_set=len(training),
+                self._set_phase(BY_NAME["learn"].leaves, learn=stats, training_set=len(training),
                                 training_from_seed=sum(e.pool == SEED_POOL for e in training),
                                 learn_seconds=round(time.perf_counter() - t, 3))
             self.progress("learn", 1, 1)
@@ -364,8 +369,7 @@ class CodeItLoop:
 
     def sample(self) -> dict[str, list[str]]:
         """2. n programs per task from the policy; duplicates within a task dropped."""
-        if self.state.phase != "learned":
-            raise RuntimeError(f"sample follows learn; the next step is {self.next_step}")
+        self._expect("sample")
         with tracing.span("codeit.sample", phase="sample") as s:
             it = self.state.iteration
             t = time.perf_counter()
@@ -378,7 +382,7 @@ class CodeItLoop:
                                   if isinstance(self.policy, ReportsParents) else {})
             self.state.sampled = {tid: list(dict.fromkeys(raw.get(tid, [])))
                                   for tid in self.tasks_by_id}
-            self.state.phase = "sampled"
+            self.state.phase = BY_NAME["sample"].leaves  # in memory only (see steps.py)
             self.state.metrics["sample_seconds"] = round(time.perf_counter() - t, 3)
             # a policy's own counters (e.g. the LLM's unparsable answers), numbers only
             stats = (self.policy.sample_stats or {}
@@ -395,10 +399,9 @@ class CodeItLoop:
     def execute(self) -> list[SampleRecord]:
         """3. Run every sampled program on its task's demo and test inputs (sandboxed) and
         record the samples with their rewards."""
-        if self.state.phase == "learned":  # resumed between steps: sampling is reproducible
+        if self.next_step == "sample":  # resumed between steps: sampling is reproducible
             self.sample()
-        if self.state.phase != "sampled":
-            raise RuntimeError(f"execute follows sample; the next step is {self.next_step}")
+        self._expect("execute")
         with tracing.span("codeit.execute", phase="execute") as sp:
             it = self.state.iteration
             t = time.perf_counter()
@@ -430,7 +433,7 @@ class CodeItLoop:
                       dump_grids(s.demo_outputs), dump_grids(s.test_outputs),
                       s.error_message or None, self.state.parents.get((s.task_id, s.program)))
                      for s in records])
-                self._set_phase("executed", sampled=self.state.n_sampled, unique=len(records),
+                self._set_phase(BY_NAME["execute"].leaves, sampled=self.state.n_sampled, unique=len(records),
                                 valid=sum(s.valid for s in records),
                                 solved_a_demo=sum(s.demo_accuracy > 0 for s in records),
                                 sample_seconds=self.state.metrics.get("sample_seconds"),
@@ -463,8 +466,7 @@ class CodeItLoop:
     def store(self) -> int:
         """4-5. Relabel in hindsight and store in the buffer by priority (under A1, as many
         search-task experiences instead)."""
-        if self.state.phase != "executed":
-            raise RuntimeError(f"store follows execute; the next step is {self.next_step}")
+        self._expect("store")
         with tracing.span("codeit.store", phase="store") as s:
             t = time.perf_counter()
             experiences = self.relabeled()
@@ -478,7 +480,7 @@ class CodeItLoop:
             with transaction(self.conn):
                 if stored:
                     self.buffer.add(to_store)
-                self._set_phase("stored", relabeled=len(experiences), stored=stored,
+                self._set_phase(BY_NAME["store"].leaves, relabeled=len(experiences), stored=stored,
                                 store_seconds=round(time.perf_counter() - t, 3), **extra)
             self.progress("store", 1, 1)
             s.set(iteration=self.state.iteration, relabeled=len(experiences), stored=stored)
@@ -524,13 +526,12 @@ class CodeItLoop:
 
     def score(self) -> dict[str, Any]:
         """6. Top-3 policy-only and cumulative solved counts, and buffer sizes."""
-        if self.state.phase != "stored":
-            raise RuntimeError(f"score follows store; the next step is {self.next_step}")
+        self._expect("score")
         with tracing.span("codeit.score", phase="score") as s:
             t = time.perf_counter()
             with transaction(self.conn):
                 counts = score_iteration(self.conn, self.state.iteration)
-                self._set_phase("scored", **counts, n_tasks=len(self.tasks),
+                self._set_phase(BY_NAME["score"].leaves, **counts, n_tasks=len(self.tasks),
                                 buffer_seed=self.buffer.size(SEED_POOL),
                                 buffer_policy=self.buffer.size(POLICY_POOL),
                                 score_seconds=round(time.perf_counter() - t, 3))
@@ -550,12 +551,12 @@ class CodeItLoop:
         if not self.is_seeded():
             self.seed()
         with tracing.span("codeit.meta_iteration", iteration=self.state.iteration + (
-                self.state.phase == "scored"), resumed_at=self.next_step) as s:
+                self.state.phase == LAST_PHASE), resumed_at=self.next_step) as s:
             while True:
                 if should_stop():
                     raise StopRequested()
                 name = self.step()
-                if name == "score":
+                if name == ITERATION[-1].name:
                     s.set(iteration=self.state.iteration, **self.state.metrics)
                     return self.state.metrics
 

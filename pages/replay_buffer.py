@@ -319,7 +319,7 @@ stats[2].metric("seed pool", f"{sizes['seed']:,}")
 stats[3].metric("dataset", config.dataset if config else "unknown")
 if not sum(sizes.values()):
     st.info("This run's replay buffer is empty so far: experiences appear after its first "
-            "Execute & relabel step.", icon=":material/info:")
+            "Relabel & store step.", icon=":material/info:")
     st.stop()
 
 st.markdown("##### Experiences")

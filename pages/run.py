@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from codeit_core import runs as core_runs
+from codeit_core import steps as core_steps
 from codeit_core.background import (BackgroundError, in_sync, iteration_rows, log_tail,
                                     request_stop, run_state, start_background)
 from codeit_core.db import get_meta
@@ -38,16 +39,11 @@ from ui.nav import require_app
 
 require_app()
 
-STEPS = (("seed", "Seed", ":material/spa:"),
-         ("learn", "Learn", ":material/school:"),
-         ("sample", "Sample", ":material/casino:"),
-         ("execute", "Execute & relabel", ":material/play_arrow:"),
-         ("store", "Store", ":material/inventory_2:"),
-         ("score", "Score", ":material/scoreboard:"))
+ICONS = {"seed": ":material/spa:", "learn": ":material/school:",
+         "sample": ":material/casino:", "execute": ":material/play_arrow:",
+         "store": ":material/inventory_2:", "score": ":material/scoreboard:"}
+STEPS = tuple((s.name, s.label, ICONS[s.name]) for s in core_steps.STEPS)
 LABELS = {name: label for name, label, _ in STEPS}
-# how far the current iteration got: the phase → the steps of the iteration already done
-DONE_BY_PHASE = {"new": 0, "started": 0, "learned": 1, "sampled": 2, "executed": 3,
-                 "stored": 4, "scored": 5}
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 STATUS_TEXT = {"new": "new", "stepping": "stepped by hand", "starting": "starting",
                "running": "running", "stopped": "stopped", "finished": "finished",
@@ -491,7 +487,8 @@ def show_execute(loop: CodeItLoop, it: int) -> None:
     task = loop.tasks_by_id[tid]
     rows = task_records(loop, it, tid)
     relabeling = loop.switches.relabels
-    stored_phase = DONE_BY_PHASE.get(loop.state.phase, 0) >= 4
+    stored_phase = core_steps.steps_done(loop.state.phase) >= core_steps.steps_done(
+        core_steps.BY_NAME["store"].leaves)
     table = []
     errors = [e if isinstance(e, str) and e else None for e in rows["error"]]
     priorities = [float(p) if pd.notna(p) else None for p in rows["priority"]]
@@ -726,8 +723,8 @@ def step_panel(run: Path, state: dict[str, Any]) -> None:
     nxt = loop.next_step
     phase = loop.state.phase
     it = loop.iteration
-    done = DONE_BY_PHASE.get(phase, 0)
-    if phase == "scored":
+    done = core_steps.steps_done(phase)
+    if phase == core_steps.LAST_PHASE:
         st.markdown(f"**Iteration {it} done** — next: **Learn** starts iteration {it + 1} "
                     f"({loop.completed_iterations()} of {loop.config.iterations} planned "
                     f"complete)")

@@ -13,8 +13,9 @@ import time
 
 import pytest
 
-from codeit_core.loop import PHASES, CodeItLoop
+from codeit_core.loop import CodeItLoop
 from codeit_core.runs import ABLATIONS, SWITCHED_OFF, ConfigError, RunConfig, RunDir, Switches
+from codeit_core.steps import PHASES
 from helpers import ROOT
 
 SMALL = dict(dataset="arc1-train", tasks="6", policy="mutation", samples_per_task=8,

@@ -20,7 +20,7 @@ from helpers import ROOT
 APP = str(ROOT / "app.py")
 HEADLINE = "headline cumulative (policy ∪ search tasks)"
 PHASE_TITLES = {"learn": "Learn — iteration 1", "sample": "Sample — iteration 1",
-                "execute": "Execute & relabel — iteration 1", "store": "Store — iteration 1",
+                "execute": "Execute — iteration 1", "store": "Relabel & store — iteration 1",
                 "score": "Score — iteration 1"}
 
 

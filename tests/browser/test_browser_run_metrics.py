@@ -16,8 +16,8 @@ pytestmark = pytest.mark.browser
 RUN_NAME = "browser-eval"
 STEP_VIEWS = (("seed", "Seed"), ("learn", "Learn — iteration 1"),
               ("sample", "Sample — iteration 1"),
-              ("execute", "Execute & relabel — iteration 1"),
-              ("store", "Store — iteration 1"), ("score", "Score — iteration 1"))
+              ("execute", "Execute — iteration 1"),
+              ("store", "Relabel & store — iteration 1"), ("score", "Score — iteration 1"))
 LOADED_IMAGES = """() => Array.from(document.querySelectorAll('[data-testid="stMain"] img'))
                      .filter(i => i.complete && i.naturalWidth > 0).length"""
 CHART_POINTS = """() => {

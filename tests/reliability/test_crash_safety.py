@@ -19,6 +19,7 @@ import pytest
 
 from serving import ROOT
 import reliability_stats as stats
+from codeit_core import steps
 
 AREA = "crash safety"
 CONFIG = ["--dataset", "arc1-train", "--tasks", "10", "--iterations", "40", "--policy",
@@ -27,7 +28,7 @@ CONFIG = ["--dataset", "arc1-train", "--tasks", "10", "--iterations", "40", "--p
           "1.0"]
 ITERATIONS = 40
 MIN_KILLS = 24
-PHASES = ["started", "learned", "executed", "stored", "scored"]
+PHASES = list(steps.PHASES)
 ORDER = {p: i for i, p in enumerate(PHASES)}
 
 
