@@ -23,10 +23,10 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from codeit_core.db import get_meta, set_meta
 from codeit_core.processes import process_alive
 from codeit_core.runs import RunDir
 from codeit_core.steps import LAST_PHASE, NEW, recorded_phase
+from codeit_core.store import RunStore
 
 if TYPE_CHECKING:
     from codeit_core.loop import CodeItLoop
@@ -50,12 +50,8 @@ def is_alive(pid: int | None) -> bool:
 
 
 def _read_meta(run: RunDir) -> dict[str, Any]:
-    conn = run.connect(readonly=True)
-    try:
-        return {"status": get_meta(conn, "status", "created"), "pid": get_meta(conn, "pid"),
-                "stop_requested": bool(get_meta(conn, "stop_requested", False))}
-    finally:
-        conn.close()
+    with RunStore.reading(run) as store:
+        return store.lifecycle()
 
 
 def run_state(run_dir: str | Path | RunDir) -> dict[str, Any]:
@@ -68,15 +64,10 @@ def run_state(run_dir: str | Path | RunDir) -> dict[str, Any]:
     """
     run = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
     meta = _read_meta(run)
-    conn = run.connect(readonly=True)
-    try:
-        completed = conn.execute("SELECT COUNT(*) FROM iterations WHERE phase = 'scored'"
-                                 ).fetchone()[0]
-        last = conn.execute("SELECT iteration, phase FROM iterations ORDER BY iteration DESC "
-                            "LIMIT 1").fetchone()
-        seeded = get_meta(conn, "seeded") is not None
-    finally:
-        conn.close()
+    with RunStore.reading(run) as store:
+        completed = store.completed_iterations()
+        last = store.last_iteration()
+        seeded = store.is_seeded()
     try:
         planned = run.config().iterations
     except Exception:  # a broken config.json is reported where the run is opened
@@ -135,10 +126,9 @@ def start_background(run_dir: str | Path | RunDir, iterations: int | None = None
         raise BackgroundError(f"run {run.path.name!r} is being written by {describe(holder)}; "
                               f"stop it first or wait for it to end")
     previous = _read_meta(run)["status"]
-    conn = run.connect()
-    try:
-        set_meta(conn, "stop_requested", False)
-        set_meta(conn, "status", STARTING)
+    with RunStore.writing(run) as store:
+        store.request_stop(False)
+        store.set_status(STARTING)
         cmd = [sys.executable, "-m", "codeit_core", "run", "--run-dir",
                str(run.path.resolve()), "--resume"]
         if iterations is not None:
@@ -160,21 +150,15 @@ def start_background(run_dir: str | Path | RunDir, iterations: int | None = None
         _children[proc.pid] = proc
         threading.Thread(target=_wait_in_background, args=(proc,), daemon=True,
                          name=f"codeit-run-{proc.pid}").start()
-        set_meta(conn, "pid", proc.pid)
-    finally:
-        conn.close()
+        store.set_pid(proc.pid)
     deadline = time.monotonic() + STARTUP_WAIT
     while time.monotonic() < deadline:
         if _read_meta(run)["status"] != STARTING:
             break
         if proc.poll() is not None:
-            conn = run.connect()
-            try:  # it never got going: put the status back, say why
-                if get_meta(conn, "status") == STARTING:
-                    set_meta(conn, "status", previous)
-                    set_meta(conn, "pid", None)
-            finally:
-                conn.close()
+            with RunStore.writing(run) as store:  # it never got going: put it back, say why
+                if store.status() == STARTING:
+                    store.set_status(previous, pid=None)
             raise BackgroundError(f"the background run exited at once (code "
                                   f"{proc.returncode}): {last_log_line(run)}")
         time.sleep(0.05)
@@ -187,11 +171,8 @@ def request_stop(run_dir: str | Path | RunDir) -> bool:
     run = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
     if not run.exists():
         raise BackgroundError(f"{run.path} is not a run directory")
-    conn = run.connect()
-    try:
-        set_meta(conn, "stop_requested", True)
-    finally:
-        conn.close()
+    with RunStore.writing(run) as store:
+        store.request_stop()
     return run_state(run)["alive"]
 
 
@@ -232,8 +213,7 @@ def in_sync(loop: "CodeItLoop") -> bool:
     """Whether a loop held in memory still matches its database — False when another
     process (a background run, the command line) has advanced the run since it was opened,
     in which case the loop must be reopened before it takes another step."""
-    row = loop.conn.execute("SELECT iteration, phase FROM iterations ORDER BY iteration DESC "
-                            "LIMIT 1").fetchone()
+    row = loop.run_store.last_iteration()
     it, phase = loop.state.iteration, loop.state.phase
     if phase == NEW:
         return row is None if it == 1 else row == (it - 1, LAST_PHASE)
@@ -243,19 +223,6 @@ def in_sync(loop: "CodeItLoop") -> bool:
 def iteration_rows(run_dir: str | Path | RunDir) -> list[dict[str, Any]]:
     """Metrics of every scored meta-iteration, oldest first, flat: the Learn statistics
     become ``learn_<name>`` (read-only: safe while a background process writes)."""
-    import json
-
     run = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
-    conn = run.connect(readonly=True)
-    try:
-        rows = conn.execute("SELECT iteration, started, finished, metrics FROM iterations "
-                            "WHERE phase = 'scored' ORDER BY iteration").fetchall()
-    finally:
-        conn.close()
-    out = []
-    for it, started, finished, text in rows:
-        m = json.loads(text)
-        learn = m.pop("learn", {}) or {}
-        out.append({"iteration": it, **m, **{f"learn_{k}": v for k, v in learn.items()},
-                    "started": started, "finished": finished})
-    return out
+    with RunStore.reading(run) as store:
+        return store.iteration_rows()

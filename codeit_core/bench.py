@@ -109,8 +109,7 @@ def workers_peak_mb(pids: list[int]) -> float:
 def _executions(loop: Any, iteration: int) -> int:
     """Program × example runs of one iteration's Execute step."""
     total = 0
-    for tid, n in loop.conn.execute("SELECT task_id, COUNT(*) FROM samples WHERE iteration = ? "
-                                    "GROUP BY task_id", (iteration,)):
+    for tid, n in loop.run_store.samples_per_task(iteration).items():
         task = loop.tasks_by_id[tid]
         total += n * (len(task.train) + len(task.test))
     return total

@@ -19,13 +19,13 @@ import sqlite3
 import sys
 import time
 import traceback
+from dataclasses import fields
 from typing import Any
 
-from codeit_core.db import get_meta, set_meta
 from codeit_core.execute import ExecutorError
 from codeit_core.ray_exec import RAY_INSTALL, ray_available
 from codeit_core.runs import ABLATIONS, EXECUTORS, POLICIES, ConfigError, RunConfig, RunDir, \
-    disk_full
+    disk_full, field_docs
 from codeit_core.runlock import RunBusyError, WriterLock
 from codeit_core.tasks import TaskFormatError, UnknownDatasetError, UnknownTaskError
 
@@ -42,48 +42,44 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--run-dir", required=True, help="the run directory (created if new)")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --run-dir (after a stop or a crash)")
-    d = RunConfig()
-    p.add_argument("--dataset", help=f"search set (default {d.dataset})")
-    p.add_argument("--tasks", help="first N tasks, or comma-separated task ids (default all)")
-    p.add_argument("--iterations", type=int, help=f"meta-iterations (default {d.iterations}); "
-                   f"with --resume, the run's new plan (config.json is updated, and says so)")
+    add_config_arguments(p)
     p.add_argument("--stop-after", type=int, metavar="N",
                    help="run at most N more meta-iterations now and stop; the plan in "
                         "config.json stays as it is")
-    p.add_argument("--policy", choices=POLICIES, help=f"default {d.policy}")
-    p.add_argument("--samples-per-task", type=int, help=f"default {d.samples_per_task}")
-    p.add_argument("--temperature", type=float, help=f"default {d.temperature}")
-    p.add_argument("--seed", type=int, help=f"default {d.seed}")
-    p.add_argument("--ablation", choices=sorted(ABLATIONS),
-                   help="; ".join(f"{k}: {v}" for k, v in ABLATIONS.items()))
-    p.add_argument("--learn-size", type=int, help=f"default {d.learn_size}")
-    p.add_argument("--seed-mutants", type=int, help=f"default {d.seed_mutants}")
-    p.add_argument("--search-mutants", type=int,
-                   help=f"mutants run on every search task, merged into the headline count "
-                        f"(0: no search; default {d.search_mutants})")
-    p.add_argument("--seed-random-programs", type=int,
-                   help=f"random programs in the seed pool (default {d.seed_random_programs})")
-    p.add_argument("--timeout", type=float, help=f"seconds per program (default {d.timeout})")
-    p.add_argument("--workers", type=int, help="executor processes (default: one per core)")
-    p.add_argument("--executor", choices=EXECUTORS,
-                   help=f"where programs run: local processes, or a Ray cluster (needs "
-                        f"{RAY_INSTALL}; default {d.executor})")
-    p.add_argument("--ray-address", help="with --executor ray: empty for a local Ray "
-                   "instance on loopback, auto for the cluster `ray start` runs here, or "
-                   "ray://HOST:PORT (default: empty)")
     p.add_argument("--policy-option", action="append", default=[], metavar="KEY=VALUE",
                    help="a setting of the policy, repeatable; VALUE is read as JSON when it "
-                        "can be (4, false, 0.5), else as text: e.g. model=openai/gpt-4o-mini")
+                        "can be (4, false, 0.5), else as text: e.g. model=openai/gpt-4o-mini; "
+                        "the neural policy's are the fields of NeuralOptions in "
+                        "codeit_core/policies/neural.py, each with its doc")
     p.add_argument("--trace", metavar="URL", help="send OpenTelemetry spans to this OTLP/HTTP "
                    "endpoint, e.g. http://127.0.0.1:6006/v1/traces (see the Traces page)")
     p.set_defaults(func=main)
     return p
 
 
-OVERRIDES = ("dataset", "tasks", "iterations", "policy", "samples_per_task", "temperature",
-             "seed", "ablation", "learn_size", "seed_mutants", "search_mutants",
-             "seed_random_programs",
-             "timeout", "workers", "executor", "ray_address")
+# every field of RunConfig is an option of `run` (policy_options: --policy-option KEY=VALUE)
+OVERRIDES = tuple(f.name for f in fields(RunConfig) if f.name != "policy_options")
+CHOICES = {"policy": POLICIES, "ablation": sorted(ABLATIONS), "executor": EXECUTORS}
+TYPES = {"int": int, "float": float, "str": str}
+MORE_HELP = {
+    "iterations": "; with --resume, the run's new plan (config.json is updated, and says so)",
+    "ablation": "".join(f"; {k}: {v}" for k, v in ABLATIONS.items()),
+    "executor": f" (ray needs {RAY_INSTALL})",
+}
+
+
+def add_config_arguments(p: argparse.ArgumentParser) -> None:
+    """One option per RunConfig field, its type, default and help taken from the field."""
+    defaults = RunConfig()
+    docs = field_docs(RunConfig)
+    for f in fields(RunConfig):
+        if f.name not in OVERRIDES:
+            continue
+        default = getattr(defaults, f.name)
+        shown = "empty" if default == "" else default
+        text = f"{docs.get(f.name, '')}{MORE_HELP.get(f.name, '')} (default {shown})"
+        p.add_argument(f"--{f.name.replace('_', '-')}", type=TYPES[f.type],
+                       choices=CHOICES.get(f.name), help=text.replace("%", "%%"))
 
 
 def policy_options(pairs: list[str]) -> dict[str, Any]:
@@ -203,7 +199,7 @@ def main(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
 
     def should_stop() -> bool:
-        return stop["signal"] or bool(get_meta(loop.conn, "stop_requested", False))
+        return stop["signal"] or loop.run_store.stop_requested()
 
     print(f"run {run_dir.path}: {config.policy} policy on {len(loop.tasks)} task(s) of "
           f"{config.dataset}, {config.samples_per_task} samples per task, "
@@ -211,9 +207,7 @@ def main(args: argparse.Namespace) -> int:
           (f", ablation {config.ablation}" if config.ablation else ""), flush=True)
     status = "failed"
     try:
-        set_meta(loop.conn, "status", "running")
-        set_meta(loop.conn, "pid", os.getpid())
-        set_meta(loop.conn, "stop_requested", False)
+        loop.run_store.set_status("running", pid=os.getpid(), stop_requested=False)
         if not loop.is_seeded():
             summary = loop.seed()
             print(f"seed pool: {summary['reference_programs']} reference programs, "
@@ -262,9 +256,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"error: {e}", file=sys.stderr)
     finally:
         try:
-            set_meta(loop.conn, "status", status)
-            set_meta(loop.conn, "pid", None)
-            set_meta(loop.conn, "stop_requested", False)
+            loop.run_store.set_status(status, pid=None, stop_requested=False)
         except sqlite3.Error:
             pass  # a damaged database: the message above says what to do
         loop.close()

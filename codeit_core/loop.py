@@ -24,23 +24,22 @@ without mutants. The loop reads them only as the flags of `RunConfig.switches()`
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from codeit_core import tracing
 from codeit_core.buffer import ReplayBuffer
-from codeit_core.db import dump_grids, get_meta, load_grids, set_meta, transaction
+from codeit_core.db import load_grids, transaction
 from codeit_core.execute import Executor, executor_for
 from codeit_core.grids import Grid
 from codeit_core.metrics import score_iteration
 from codeit_core.policies import Policy, Pretrains, ReportsParents, ReportsSampleStats, \
     make_policy
-from codeit_core.relabel import POLICY_POOL, SEED_POOL, Experience, program_length, relabel, \
-    rewards
+from codeit_core.relabel import POLICY_POOL, SEED_POOL, Experience, relabel, rewards
 from codeit_core.runs import RunConfig, RunDamagedError, RunDir, numpy_rng, python_rng
 from codeit_core.steps import BY_NAME, ITERATION, LAST_PHASE, NEW, STARTED, step_after
+from codeit_core.store import RunStore
 from codeit_core.tasks import Task, UnknownTaskError, load_dataset
 
 Progress = Callable[[str, int, int], None]
@@ -117,6 +116,7 @@ class CodeItLoop:
         self.dir = run_dir
         self.config = run_dir.config()
         self.conn = run_dir.connect()
+        self.run_store = RunStore(self.conn)
         self.tasks = select_tasks(self.config)
         self.tasks_by_id = {t.id: t for t in self.tasks}
         c = self.config
@@ -155,8 +155,7 @@ class CodeItLoop:
 
     def _resume_state(self) -> IterationState:
         """Where the run stands: the iteration in progress (or the next) and its phase."""
-        row = self.conn.execute(
-            "SELECT iteration, phase FROM iterations ORDER BY iteration DESC LIMIT 1").fetchone()
+        row = self.run_store.last_iteration()
         if row is None:
             return IterationState(iteration=1, phase=NEW)
         iteration, phase = row
@@ -193,25 +192,16 @@ class CodeItLoop:
             raise RuntimeError(f"{name} follows {before}; the next step is {self.next_step}")
 
     def is_seeded(self) -> bool:
-        return get_meta(self.conn, "seeded") is not None
+        return self.run_store.is_seeded()
 
     def completed_iterations(self) -> int:
-        return self.conn.execute(
-            "SELECT COUNT(*) FROM iterations WHERE phase = 'scored'").fetchone()[0]
+        return self.run_store.completed_iterations()
 
     def _set_phase(self, phase: str, **metrics: Any) -> None:
         """Record the phase reached (inside the caller's transaction) and merge metrics."""
         it = self.state.iteration
-        row = self.conn.execute("SELECT metrics FROM iterations WHERE iteration = ?",
-                                (it,)).fetchone()
-        merged = {**(json.loads(row[0]) if row else {}), **metrics}
-        self.conn.execute(
-            "INSERT INTO iterations (iteration, phase, started, metrics) VALUES (?,?,?,?) "
-            "ON CONFLICT(iteration) DO UPDATE SET phase = excluded.phase, "
-            "metrics = excluded.metrics", (it, phase, time.time(), json.dumps(merged)))
-        if phase == LAST_PHASE:
-            self.conn.execute("UPDATE iterations SET finished = ? WHERE iteration = ?",
-                              (time.time(), it))
+        merged = {**self.run_store.iteration_metrics(it), **metrics}
+        self.run_store.record_phase(it, phase, merged)
         self.state.phase = phase
         self.state.metrics = merged
 
@@ -220,7 +210,7 @@ class CodeItLoop:
     def seed(self) -> dict[str, int]:
         """Fill the seed pool once: every reference program relabeled on its own task's
         demonstrations, plus type-aware mutants of them (none with ablation A6)."""
-        done = get_meta(self.conn, "seeded")
+        done = self.run_store.seed_summary()
         if done is not None:
             return done
         with tracing.span("codeit.seed", phase="seed") as s:
@@ -270,18 +260,11 @@ class CodeItLoop:
                   search_solved=search.stats.get("solved") if search else None)
             with transaction(self.conn):
                 self.buffer.add(experiences)
-                if search:
-                    self.conn.executemany(
-                        "INSERT OR REPLACE INTO search_candidates (task_id, rank, program, "
-                        "demo_accuracy, length, test_correct) VALUES (?,?,?,?,?,?)",
-                        [(tid, rank, text, c.demo_accuracy, program_length(text),
-                          int(c.test_correct))
-                         for tid, cands in search.top3().items()
-                         for rank, (c, text) in enumerate(cands, 1)])
-                if search and not self.switches.stores_policy_samples:
-                    # A1 learns from search tasks instead of its own samples (store())
-                    set_meta(self.conn, "search_programs", search.programs)
-                set_meta(self.conn, "seeded", summary)
+                # A1 learns from search tasks instead of its own samples (store())
+                self.run_store.record_seed(
+                    summary, search.top3() if search else None,
+                    search.programs if search and not self.switches.stores_policy_samples
+                    else None)
             return summary
 
     def _search_tasks(self, references: list[tuple[Task, str]], mutants: list[Any]) -> Any:
@@ -423,16 +406,7 @@ class CodeItLoop:
                     all(o is not None and o == p.output for o, p in zip(test, task.test)),
                     "" if first is None else _error_words(res[first], first, len(task.train))))
             with transaction(self.conn):
-                self.conn.executemany(
-                    "INSERT OR IGNORE INTO samples (iteration, task_id, program, length, valid, "
-                    "error, demo_accuracy, pixel_accuracy, test_correct, demo_outputs, "
-                    "test_outputs, error_message, parent_program) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [(it, s.task_id, s.program, program_length(s.program), int(s.valid), s.error,
-                      s.demo_accuracy, s.pixel_accuracy, int(s.test_correct),
-                      dump_grids(s.demo_outputs), dump_grids(s.test_outputs),
-                      s.error_message or None, self.state.parents.get((s.task_id, s.program)))
-                     for s in records])
+                self.run_store.add_samples(it, records, self.state.parents)
                 self._set_phase(BY_NAME["execute"].leaves, sampled=self.state.n_sampled, unique=len(records),
                                 valid=sum(s.valid for s in records),
                                 solved_a_demo=sum(s.demo_accuracy > 0 for s in records),
@@ -454,9 +428,7 @@ class CodeItLoop:
         it = self.state.iteration
         relabeling = self.switches.relabels
         out = []
-        for sid, tid, prog, demo, parent in self.conn.execute(
-                "SELECT id, task_id, program, demo_outputs, parent_program FROM samples "
-                "WHERE iteration = ? AND valid = 1 ORDER BY id", (it,)):
+        for sid, tid, prog, demo, parent in self.run_store.valid_samples(it):
             e = relabel(self.tasks_by_id[tid], prog, load_grids(demo), it, POLICY_POOL,
                         sample_id=sid, parent_program=parent, relabeling=relabeling)
             if e is not None:
@@ -492,13 +464,12 @@ class CodeItLoop:
         the search (reference or mutant) run on the demonstration inputs of a search task,
         drawn at random among the pairs not in the buffer yet and kept when it gives a
         valid grid. Reproducible: the draw depends only on the seed and the iteration."""
-        programs = get_meta(self.conn, "search_programs") or []
+        programs = self.run_store.search_programs()
         if n <= 0 or not programs or not self.tasks:
             return []
         it = self.state.iteration
         rng = python_rng(self.config.seed, it, "search tasks")
-        known = set(self.conn.execute(
-            "SELECT task_id, program FROM experiences WHERE pool = ?", (POLICY_POOL,)))
+        known = self.run_store.policy_pairs()
         tried: set[tuple[int, int]] = set()
         space = len(programs) * len(self.tasks)
         out: list[Experience] = []
@@ -571,6 +542,4 @@ class CodeItLoop:
 
     def metrics_table(self) -> list[dict[str, Any]]:
         """Per-iteration metrics of every scored iteration, oldest first."""
-        rows = self.conn.execute("SELECT iteration, metrics FROM iterations WHERE phase = "
-                                 "'scored' ORDER BY iteration").fetchall()
-        return [{"iteration": it, **json.loads(m)} for it, m in rows]
+        return [{"iteration": it, **m} for it, _, _, m in self.run_store.scored_iterations()]

@@ -13,12 +13,16 @@ unfinished phase with the same random draws — no RNG state to lose.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import functools
 import hashlib
+import inspect
 import json
 import os
 import random
 import sqlite3
+import textwrap
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -26,7 +30,8 @@ from typing import Any
 import numpy as np
 
 from codeit_core.buffer import PriorityWeights
-from codeit_core.db import SchemaTooNewError, connect, get_meta, set_meta
+from codeit_core.db import SchemaTooNewError, connect
+from codeit_core.store import CREATED, RunStore
 
 CONFIG_FILE = "config.json"
 DB_FILE = "run.sqlite"
@@ -124,7 +129,7 @@ class RunConfig:
     """which policy proposes programs: neural (learned, the default), mutation (baseline) or
     dspy (an LLM)"""
     iterations: int = 10
-    """meta-iterations to run (learn → sample → execute & relabel → store → score)"""
+    """meta-iterations to run (learn → sample → execute → relabel & store → score)"""
     samples_per_task: int = 24
     """programs sampled per task per meta-iteration (the paper: 24)"""
     temperature: float = 0.95
@@ -132,7 +137,7 @@ class RunConfig:
     seed: int = 0
     """seed of every random draw of the run"""
     ablation: str = ""
-    """empty, or one of A1..A6 (see ABLATIONS)"""
+    """empty (none), or one of the ablations A1..A6"""
     learn_size: int = 2000
     """experiences drawn from the buffer for each Learn step"""
     policy_share: float = 0.9
@@ -234,6 +239,20 @@ class RunConfig:
             raise ConfigError(f"{source}: {e}") from None
 
 
+@functools.cache
+def field_docs(cls: type) -> dict[str, str]:
+    """Each field of a dataclass with its docstring (the string literal under the field in
+    the source), as one line: what the command line's help and the New-run form show."""
+    body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0].body
+    out = {}
+    for node, after in zip(body, body[1:]):
+        if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+                and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
+                and isinstance(after.value.value, str)):
+            out[node.target.id] = " ".join(after.value.value.split())
+    return out
+
+
 def derived_seed(seed: int, *parts: Any) -> int:
     """A 63-bit seed from the run seed and any labels (iteration, phase, task, ...)."""
     digest = hashlib.sha256(repr((seed, *parts)).encode()).digest()
@@ -310,8 +329,10 @@ class RunDir:
         tmp.write_text(config.to_json())
         os.replace(tmp, self.config_path)
         conn = connect(self.db_path)
-        set_meta(conn, "status", "created")
-        conn.close()
+        try:
+            RunStore(conn).set_status(CREATED)
+        finally:
+            conn.close()
 
     def config(self) -> RunConfig:
         try:
@@ -355,14 +376,7 @@ class RunDir:
 
     def status(self) -> dict[str, Any]:
         """Status, pid, last finished iteration and phase — cheap, read-only, for listings."""
-        conn = self.connect(readonly=True)
-        try:
-            row = conn.execute("SELECT iteration, phase FROM iterations ORDER BY iteration "
-                               "DESC LIMIT 1").fetchone()
-            return {"status": get_meta(conn, "status", "created"),
-                    "pid": get_meta(conn, "pid"),
-                    "stop_requested": bool(get_meta(conn, "stop_requested", False)),
-                    "iteration": row[0] if row else None,
+        with RunStore.reading(self) as store:
+            row = store.last_iteration()
+            return {**store.lifecycle(), "iteration": row[0] if row else None,
                     "phase": row[1] if row else None}
-        finally:
-            conn.close()

@@ -12,6 +12,7 @@ import streamlit as st
 
 from codeit_core.background import iteration_rows
 from codeit_core.runs import DB_FILE, RunDir
+from codeit_core.store import RunStore
 from ui.runs_view import RUN_KEY, list_runs, no_runs_message, run_config, run_db
 from ui.nav import require_app
 
@@ -72,17 +73,10 @@ def load_metrics(path: str, stamp: float) -> pd.DataFrame:
 def load_distribution(path: str, stamp: float) -> tuple[pd.DataFrame, int]:
     """(pool, length, priority) of the run's experiences — all of them, or an even spread
     of DISTRIBUTION_ROWS chosen in SQL when there are more — and the total count."""
-    conn = run_db(Path(path))
-    total = conn.execute("SELECT COUNT(*) FROM experiences").fetchone()[0]
-    if total <= DISTRIBUTION_ROWS:
-        sql, args = "SELECT pool, length, priority FROM experiences", ()
-    else:  # a deterministic pseudo-random subset (the same picture on every rerun)
-        sql = ("SELECT pool, length, priority FROM experiences WHERE id IN (SELECT id FROM "
-               "experiences ORDER BY (id * 2654435761) % 4294967296 LIMIT ?)")
-        args = (DISTRIBUTION_ROWS,)
-    frame = pd.DataFrame(conn.execute(sql, args).fetchall(),
+    store = RunStore(run_db(Path(path)))
+    frame = pd.DataFrame(store.priority_spread(DISTRIBUTION_ROWS),
                          columns=["pool", "length", "priority"])
-    return frame, total
+    return frame, store.experience_count()
 
 
 def default_runs(names: list[str]) -> list[str]:

@@ -4,8 +4,6 @@ separate background process with live numbers and a clean stop."""
 
 from __future__ import annotations
 
-import ast
-import inspect
 import json
 import os
 import re
@@ -22,7 +20,6 @@ from codeit_core import runs as core_runs
 from codeit_core import steps as core_steps
 from codeit_core.background import (BackgroundError, in_sync, iteration_rows, log_tail,
                                     request_stop, run_state, start_background)
-from codeit_core.db import get_meta
 from codeit_core.execute import ExecutorError
 from codeit_core.loop import CodeItLoop, select_tasks
 from codeit_core.metrics import SCOPES
@@ -31,6 +28,7 @@ from codeit_core.runlock import RunBusyError, WriterLock, describe, writer
 from codeit_core.ray_exec import RAY_INSTALL, ray_available
 from codeit_core.runs import ABLATIONS, EXECUTORS, POLICIES, ConfigError, RunConfig, RunDir, \
     disk_full
+from codeit_core.store import RunStore
 from codeit_core.tasks import (DATASET_TITLES, TaskFormatError, UnknownDatasetError,
                                UnknownTaskError, dataset_names)
 from ui.components import show_pair
@@ -66,22 +64,8 @@ SOLVE_COUNTS = {
 
 # ------------------------------------------------------------------ helpers
 
-@st.cache_data(show_spinner=False)
-def field_help() -> dict[str, str]:
-    """Each RunConfig field's docstring (the string under it in runs.py), for help texts."""
-    tree = ast.parse(inspect.getsource(RunConfig))
-    body = tree.body[0].body
-    out = {}
-    for node, after in zip(body, body[1:]):
-        if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
-                and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
-                and isinstance(after.value.value, str)):
-            out[node.target.id] = after.value.value.strip()
-    return out
-
-
 def helptext(name: str) -> str:
-    return f"{field_help().get(name, '')}  \n(config field `{name}`)"
+    return f"{core_runs.field_docs(RunConfig).get(name, '')}  \n(config field `{name}`)"
 
 
 def one_line(program: str) -> str:
@@ -154,9 +138,7 @@ def get_loop(run: Path) -> HeldLoop:
 
 
 def iteration_metrics(loop: CodeItLoop, iteration: int) -> dict[str, Any]:
-    row = loop.conn.execute("SELECT metrics FROM iterations WHERE iteration = ?",
-                            (iteration,)).fetchone()
-    return {**(json.loads(row[0]) if row else {}), **loop.state.metrics}
+    return {**loop.run_store.iteration_metrics(iteration), **loop.state.metrics}
 
 
 # ------------------------------------------------------------------ new run
@@ -297,7 +279,7 @@ def new_run_form() -> None:
 # ------------------------------------------------------------------ step by step: views
 
 def show_seed(loop: CodeItLoop) -> None:
-    summary = get_meta(loop.conn, "seeded") or {}
+    summary = loop.run_store.seed_summary() or {}
     c = st.columns(4)
     c[0].metric("reference programs", summary.get("reference_programs", 0))
     c[1].metric("mutants", summary.get("mutants", 0))
@@ -334,9 +316,7 @@ def show_search(loop: CodeItLoop, stats: dict[str, Any]) -> None:
                + (", ".join(f"{kind} {n:,}" for kind, n in errors.items()) or "none")
                + (f" · {stats['worker_restarts']} worker restart(s)"
                   if stats.get("worker_restarts") else ""))
-    found = {tid: (n, bool(ok)) for tid, n, ok in loop.conn.execute(
-        "SELECT task_id, COUNT(*), MAX(test_correct) FROM search_candidates "
-        "GROUP BY task_id")}
+    found = loop.run_store.search_found()
     ids = sorted((t.id for t in loop.tasks),
                  key=lambda tid: (not found.get(tid, (0, False))[1], tid not in found, tid))
 
@@ -348,9 +328,7 @@ def show_search(loop: CodeItLoop, stats: dict[str, Any]) -> None:
     tid = st.selectbox("Search candidates of task", ids, key="rv_seed_task",
                        format_func=label, help="Solved tasks first, then tasks with a "
                                                "candidate")
-    rows = loop.conn.execute(
-        "SELECT rank, program, demo_accuracy, test_correct FROM search_candidates "
-        "WHERE task_id = ? ORDER BY rank", (tid,)).fetchall()
+    rows = loop.run_store.search_candidates(tid)
     if rows:
         st.dataframe(pd.DataFrame([{"rank": r, "program": one_line(p), "demo accuracy": a,
                                     "test": "right" if ok else "wrong"}
@@ -397,11 +375,7 @@ def show_learn(loop: CodeItLoop, it: int) -> None:
 def sampled_programs(loop: CodeItLoop, it: int) -> dict[str, list[str]]:
     if loop.state.sampled:
         return loop.state.sampled
-    out: dict[str, list[str]] = {}
-    for tid, prog in loop.conn.execute("SELECT task_id, program FROM samples WHERE "
-                                       "iteration = ? ORDER BY id", (it,)):
-        out.setdefault(tid, []).append(prog)
-    return out
+    return loop.run_store.sampled_programs(it)
 
 
 def show_sample(loop: CodeItLoop, it: int) -> None:
@@ -439,20 +413,8 @@ def show_sample(loop: CodeItLoop, it: int) -> None:
 
 def task_records(loop: CodeItLoop, it: int, task_id: str | None = None) -> pd.DataFrame:
     """This iteration's executed samples (from the database, so a resumed run shows them)."""
-    sql = ("SELECT s.id, s.task_id, s.program, s.valid, s.error, s.demo_accuracy, "
-           "s.test_correct, s.demo_outputs, s.test_outputs, e.priority, s.error_message "
-           "FROM samples s "
-           "LEFT JOIN experiences e ON e.sample_id = s.id AND e.pool = 'policy' "
-           "WHERE s.iteration = ?")
-    args: tuple = (it,)
-    if task_id:
-        sql += " AND s.task_id = ?"
-        args = (it, task_id)
-    rows = loop.conn.execute(sql + " ORDER BY s.demo_accuracy DESC, s.length, s.id",
-                             args).fetchall()
-    return pd.DataFrame(rows, columns=["id", "task", "program", "valid", "error",
-                                       "demo_accuracy", "test_correct", "demo_outputs",
-                                       "test_outputs", "priority", "error_message"])
+    return pd.DataFrame(loop.run_store.executed_samples(it, task_id),
+                        columns=list(RunStore.SAMPLE_COLUMNS))
 
 
 def show_execute(loop: CodeItLoop, it: int) -> None:
@@ -538,7 +500,7 @@ def show_execute(loop: CodeItLoop, it: int) -> None:
 
 def show_store(loop: CodeItLoop, it: int) -> None:
     m = iteration_metrics(loop, it)
-    sizes = dict(loop.conn.execute("SELECT pool, COUNT(*) FROM experiences GROUP BY pool"))
+    sizes = loop.run_store.pool_sizes()
     c = st.columns(4)
     c[0].metric("relabeled", m.get("relabeled", 0))
     c[1].metric("stored", m.get("stored", 0),
@@ -547,9 +509,7 @@ def show_store(loop: CodeItLoop, it: int) -> None:
                      "its older entry")
     c[2].metric("policy pool", sizes.get(POLICY_POOL, 0))
     c[3].metric("seed pool", sizes.get(SEED_POOL, 0))
-    rows = loop.conn.execute(
-        "SELECT task_id, priority, demo_accuracy, length, program FROM experiences "
-        "WHERE pool = 'policy' AND iteration = ? ORDER BY priority DESC, id", (it,)).fetchall()
+    rows = loop.run_store.stored_in(it)
     if not rows:
         st.info("Nothing was stored in this iteration.", icon=":material/info:")
         return
@@ -579,9 +539,7 @@ def show_score(loop: CodeItLoop, it: int) -> None:
     m = iteration_metrics(loop, it)
     prev = {}
     if it > 1:
-        row = loop.conn.execute("SELECT metrics FROM iterations WHERE iteration = ?",
-                                (it - 1,)).fetchone()
-        prev = json.loads(row[0]) if row else {}
+        prev = loop.run_store.iteration_metrics(it - 1)
     n = m.get("n_tasks", len(loop.tasks))
     row = st.container(horizontal=True, gap="small")  # each as wide as its name
     for key, (label, helptext_) in SOLVE_COUNTS.items():
@@ -597,9 +555,7 @@ def show_score(loop: CodeItLoop, it: int) -> None:
     scope = st.segmented_control(
         "Top-3 candidates per task", SCOPES, default="cumulative", required=True,
         key="rv_score_scope", format_func=lambda sc: SOLVE_COUNTS[f"{sc}_solved"][0])
-    cands = loop.conn.execute(
-        "SELECT task_id, rank, demo_accuracy, test_correct, program FROM candidates WHERE "
-        "iteration = ? AND scope = ? ORDER BY task_id, rank", (it, scope)).fetchall()
+    cands = loop.run_store.candidates(it, scope)
     if cands:
         st.dataframe(pd.DataFrame([{"task": t, "rank": r, "demo accuracy": a,
                                     "test": "right" if ok else "wrong",

@@ -102,3 +102,30 @@ def test_bench_long_protocol_stops_at_its_wall_budget(tmp_path):
     assert "no_learning" not in report["runs"]
     # seeding alone takes longer than a second: no iteration, or the first one only
     assert len(run["iterations"]) <= 1 and run["stopped_by_wall_budget"] == 1.0
+
+
+def test_every_config_field_is_an_option_of_run_with_its_doc():
+    import argparse
+    import dataclasses
+
+    from codeit_core.cli_run import add_parser, config_from_args
+    from codeit_core.runs import RunConfig, field_docs
+
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers())
+    names = [f.name for f in dataclasses.fields(RunConfig) if f.name != "policy_options"]
+    given = {"alpha": "0.5", "capacity": "7", "policy_share": "0.75", "priority_recency":
+             "0.25", "priority_shortness": "0.5", "random_program_length": "3",
+             "ablation": "A3", "tasks": "5", "temperature": "0.7"}
+    args = parser.parse_args(["run", "--run-dir", "x", *[a for k, v in given.items()
+                                                         for a in (f"--{k.replace('_', '-')}", v)]])
+    config = config_from_args(args)
+    assert (config.alpha, config.capacity, config.policy_share, config.priority_recency,
+            config.priority_shortness, config.random_program_length, config.ablation,
+            config.tasks, config.temperature) == (0.5, 7, 0.75, 0.25, 0.5, 3, "A3", "5", 0.7)
+    assert config.learn_size == RunConfig().learn_size  # the rest keep their defaults
+    help_text = " ".join(codeit("run", "--help").stdout.split())
+    docs = field_docs(RunConfig)
+    for name in names:
+        assert f"--{name.replace('_', '-')}" in help_text
+        assert docs[name][:30] in help_text, name

@@ -128,3 +128,17 @@ def test_runs_through_the_real_loop(tmp_path):
     # resuming loads the checkpoint into a fresh policy
     with CodeItLoop.open(RunDir(tmp_path / "run")) as loop:
         assert loop.iteration == 2 and loop.policy.updates > 0
+
+
+def test_every_neural_option_is_a_documented_field():
+    import dataclasses
+
+    from codeit_core.policies.neural import DEFAULTS, NeuralOptions
+    from codeit_core.runs import field_docs
+
+    names = [f.name for f in dataclasses.fields(NeuralOptions)]
+    assert list(DEFAULTS) == names
+    docs = field_docs(NeuralOptions)
+    assert all(len(docs.get(n, "")) > 10 for n in names), set(names) - set(docs)
+    with pytest.raises(ValueError, match="unknown option"):
+        make_policy("neural", {"hiden": 32})

@@ -14,6 +14,7 @@ import streamlit as st
 
 from codeit_core import runs as core_runs
 from codeit_core.db import connect
+from codeit_core.store import RunStore
 from codeit_core.tasks import Task, TaskFormatError, UnknownDatasetError, load_dataset
 
 RUN_KEY = "run"  # st.session_state key and URL query parameter shared by the pages
@@ -117,19 +118,9 @@ def find_parent_task(dataset: str, task_id: str) -> tuple[Task | None, str | Non
 @st.cache_data(ttl=20, show_spinner=False)
 def buffer_facets(db_path: str) -> tuple[list[str], list[int]]:
     """Distinct parent task ids and iterations of a run's buffer (for the filters)."""
-    conn = open_db(db_path)
-    tasks = [r[0] for r in conn.execute("SELECT DISTINCT task_id FROM experiences "
-                                        "ORDER BY task_id")]
-    iterations = [r[0] for r in conn.execute("SELECT DISTINCT iteration FROM experiences "
-                                             "ORDER BY iteration")]
-    return tasks, iterations
+    return RunStore(open_db(db_path)).buffer_facets()
 
 
 def stored_rows(conn: sqlite3.Connection, keys: list[tuple[str, str]]) -> list[dict | None]:
     """The id and stored priority of each (task id, program), in order (None if gone)."""
-    out: list[dict | None] = []
-    for task_id, program in keys:
-        row = conn.execute("SELECT id, priority FROM experiences WHERE task_id = ? AND "
-                           "program = ?", (task_id, program)).fetchone()
-        out.append({"id": row[0], "priority": row[1]} if row else None)
-    return out
+    return RunStore(conn).stored_rows(keys)

@@ -48,11 +48,7 @@ Device. On a CUDA GPU the forward passes of training and sampling run in mixed p
 applies: the numbers are those of a CPU-only build. Checkpoints hold CPU tensors and load
 on either device.
 
-Options (RunConfig.policy_options): learning, hidden, embed, channels, max_lines,
-max_pairs, epochs_pretrain, pretrain_seconds, lr, lr_pretrain, batch_size, augment,
-threads, init_seed, oversample, max_train_lines, learn_seconds (0: no time limit),
-device ("auto", "cpu", "cuda" or "cuda:N"; "auto" is the first CUDA GPU when torch sees
-one, else the CPU).
+Options (RunConfig.policy_options): the fields of `NeuralOptions`, each with its doc.
 """
 
 from __future__ import annotations
@@ -65,7 +61,7 @@ import random
 import re
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -496,12 +492,50 @@ class Net(nn.Module):
 # --------------------------------------------------------------------------- the policy
 
 
-DEFAULTS: dict[str, Any] = dict(
-    learning=True, embed=96, hidden=192, channels=32, max_lines=12, max_pairs=4,
-    epochs_pretrain=8, pretrain_seconds=600.0, lr=1e-3, lr_pretrain=2e-3, batch_size=64,
-    augment=0.5, threads=2, init_seed=0, oversample=1.5, max_train_lines=24,
-    learn_seconds=0.0, device="auto",
-)
+@dataclass(frozen=True)
+class NeuralOptions:
+    """The neural policy's settings (RunConfig.policy_options; on the command line
+    `--policy-option NAME=VALUE`), each with its default."""
+
+    learning: bool = True
+    """train in every Learn step (False: the learning-off control, frozen after pretraining)"""
+    embed: int = 96
+    """size of the token embeddings of the decoder"""
+    hidden: int = 192
+    """size of the decoder's GRU state and of the task context"""
+    channels: int = 32
+    """channels of the CNN over each demonstration pair"""
+    max_lines: int = 12
+    """lines of a sampled program at most"""
+    max_pairs: int = 4
+    """demonstration pairs the encoder reads per task at most"""
+    epochs_pretrain: int = 8
+    """epochs of pretraining on the seed pool"""
+    pretrain_seconds: float = 600.0
+    """a safety cap on pretraining on an overloaded machine (the stats say the epochs run)"""
+    lr: float = 1e-3
+    """Adam's learning rate in the Learn steps"""
+    lr_pretrain: float = 2e-3
+    """Adam's learning rate in pretraining"""
+    batch_size: int = 64
+    """examples per gradient step (on a CUDA GPU, GPU_BATCH_FACTOR times more unless set)"""
+    augment: float = 0.5
+    """probability of a consistent random recolouring of a training example"""
+    threads: int = 2
+    """torch threads on the CPU (at most the cores there are)"""
+    init_seed: int = 0
+    """seed of the initial weights (the same weights on any device)"""
+    oversample: float = 1.5
+    """programs decoded per wanted sample in the first round (duplicates are dropped)"""
+    max_train_lines: int = 24
+    """experiences with longer programs are left out of training"""
+    learn_seconds: float = 0.0
+    """time limit of one Learn step (0: none)"""
+    device: str = "auto"
+    """auto (the first CUDA GPU when torch sees one, else the CPU), cpu, cuda or cuda:N"""
+
+
+DEFAULTS: dict[str, Any] = asdict(NeuralOptions())
 # the options a checkpoint must share with the policy that loads it (the weights' shapes);
 # the others (device, threads, batch_size, ...) may differ
 ARCHITECTURE = ("embed", "hidden", "channels")
