@@ -36,7 +36,8 @@ from codeit_core.grids import Grid
 from codeit_core.metrics import score_iteration
 from codeit_core.policies import Policy, Pretrains, ReportsParents, ReportsSampleStats, \
     make_policy
-from codeit_core.relabel import POLICY_POOL, SEED_POOL, Experience, relabel, rewards
+from codeit_core.relabel import POLICY_POOL, SEED_POOL, Experience, not_relabeled, relabel, \
+    rewards
 from codeit_core.runs import RunConfig, RunDamagedError, RunDir, numpy_rng, python_rng
 from codeit_core.steps import BY_NAME, ITERATION, LAST_PHASE, NEW, STARTED, step_after
 from codeit_core.store import RunStore
@@ -434,6 +435,19 @@ class CodeItLoop:
             if e is not None:
                 out.append(e)
         return out
+
+    def sample_fate(self, valid: bool, demo_accuracy: float, priority: float | None) -> str:
+        """What became of a sample of this run, in words: why it gave no experience, that
+        A1 stored none, the priority it was stored with, or (before its Store step) what
+        it becomes."""
+        why = not_relabeled(valid, demo_accuracy == 1.0, self.switches.relabels)
+        if why:
+            return why
+        if not self.switches.stores_policy_samples:
+            return "relabeled, not stored (A1 stores search tasks instead)"
+        if priority is not None:
+            return f"stored · priority {priority:.3f}"
+        return "relabeled → new task" if self.switches.relabels else "kept (solves every demo)"
 
     def store(self) -> int:
         """4-5. Relabel in hindsight and store in the buffer by priority (under A1, as many

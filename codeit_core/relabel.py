@@ -94,6 +94,20 @@ def program_length(text: str) -> int:
     return sum(1 for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#"))
 
 
+NO_GRID = "not relabeled (no grid)"
+NOT_A_SOLUTION = "dropped (A2: not a solution)"
+
+
+def not_relabeled(any_grid: bool, solves_all_demos: bool, relabeling: bool = True) -> str:
+    """Why a sample gives no experience ('' when it gives one): it produced no grid on any
+    demonstration, or (without relabeling, ablation A2) it does not solve them all."""
+    if not any_grid:
+        return NO_GRID
+    if not relabeling and not solves_all_demos:
+        return NOT_A_SOLUTION
+    return ""
+
+
 def relabel(task: Task, program: str, demo_outputs: Sequence[Grid | None], iteration: int,
             pool: str, *, sample_id: int | None = None, parent_program: str | None = None,
             relabeling: bool = True) -> Experience | None:
@@ -109,11 +123,10 @@ def relabel(task: Task, program: str, demo_outputs: Sequence[Grid | None], itera
         raise ValueError(f"{len(demo_outputs)} outputs for the {len(task.train)} "
                          f"demonstrations of task {task.id}")
     r = rewards(demo_outputs, [p.output for p in task.train])
-    if not relabeling and not r.solves_all_demos:
+    if not_relabeled(any(o is not None for o in demo_outputs), r.solves_all_demos,
+                     relabeling):
         return None
     kept = [(p.input, out) for p, out in zip(task.train, demo_outputs) if out is not None]
-    if not kept:
-        return None
     return Experience(
         task_id=task.id, program=program,
         inputs=tuple(i for i, _ in kept), outputs=tuple(o for _, o in kept),

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -18,16 +17,17 @@ import streamlit as st
 
 from codeit_core import runs as core_runs
 from codeit_core import steps as core_steps
-from codeit_core.background import (BackgroundError, in_sync, iteration_rows, log_tail,
+from codeit_core.background import (BackgroundError, iteration_rows, log_tail,
                                     request_stop, run_state, start_background)
 from codeit_core.execute import ExecutorError
 from codeit_core.loop import CodeItLoop, select_tasks
 from codeit_core.metrics import SCOPES
-from codeit_core.relabel import POLICY_POOL, SEED_POOL, relabel
-from codeit_core.runlock import RunBusyError, WriterLock, describe, writer
+from codeit_core.relabel import POLICY_POOL, SEED_POOL
+from codeit_core.runlock import RunBusyError, describe, writer
 from codeit_core.ray_exec import RAY_INSTALL, ray_available
 from codeit_core.runs import ABLATIONS, EXECUTORS, POLICIES, ConfigError, RunConfig, RunDir, \
     disk_full
+from codeit_core.session import RunSession
 from codeit_core.store import RunStore
 from codeit_core.tasks import (DATASET_TITLES, TaskFormatError, UnknownDatasetError,
                                UnknownTaskError, dataset_names)
@@ -104,37 +104,20 @@ def run_rows() -> list[dict[str, Any]]:
     return rows
 
 
-class HeldLoop:
-    """A run's loop, shared by every session of the server (one per run directory), with
-    a lock so that two tabs never run a step of the same run at once."""
-
-    def __init__(self, loop: CodeItLoop) -> None:
-        self.loop = loop
-        self.lock = threading.Lock()
-
-
-def _release(held: HeldLoop) -> None:
-    held.loop.close()
-
-
-@st.cache_resource(show_spinner="Opening the run…", on_release=_release)
-def held_loop(path: str) -> HeldLoop:
-    return HeldLoop(CodeItLoop.open(RunDir(path)))
+@st.cache_resource(show_spinner="Opening the run…", on_release=RunSession.close)
+def run_session(path: str) -> RunSession:
+    """The run's session, shared by every browser session of the server (one per run
+    directory): it owns the run's loop and serializes the steps asked for at once."""
+    return RunSession(RunDir(path))
 
 
 def drop_loop(run: Path) -> None:
     """Close the run's loop held in memory (before another process takes the run over)."""
-    held_loop.clear(str(run.resolve()))
+    run_session(str(run.resolve())).release()
 
 
-def get_loop(run: Path) -> HeldLoop:
-    """The run's loop, reopened when another process advanced the run since it was opened."""
-    key = str(run.resolve())
-    held = held_loop(key)
-    if not in_sync(held.loop):
-        held_loop.clear(key)
-        held = held_loop(key)
-    return held
+def get_session(run: Path) -> RunSession:
+    return run_session(str(run.resolve()))
 
 
 def iteration_metrics(loop: CodeItLoop, iteration: int) -> dict[str, Any]:
@@ -448,23 +431,11 @@ def show_execute(loop: CodeItLoop, it: int) -> None:
                        help="Tasks ordered by the best demo accuracy any program reached")
     task = loop.tasks_by_id[tid]
     rows = task_records(loop, it, tid)
-    relabeling = loop.switches.relabels
-    stored_phase = core_steps.steps_done(loop.state.phase) >= core_steps.steps_done(
-        core_steps.BY_NAME["store"].leaves)
     table = []
     errors = [e if isinstance(e, str) and e else None for e in rows["error"]]
-    priorities = [float(p) if pd.notna(p) else None for p in rows["priority"]]
     for k, r in enumerate(rows.itertuples(), 1):
-        demo = load_grids(r.demo_outputs)
-        exp = relabel(task, r.program, demo, it, POLICY_POOL, relabeling=relabeling)
-        if exp is None:
-            fate = "not relabeled (no grid)" if relabeling else "dropped (A2: not a solution)"
-        elif not loop.switches.stores_policy_samples:
-            fate = "relabeled, not stored (A1 stores search tasks instead)"
-        elif stored_phase and priorities[k - 1] is not None:
-            fate = f"stored · priority {priorities[k - 1]:.3f}"
-        else:
-            fate = "relabeled → new task" if relabeling else "kept (solves every demo)"
+        fate = loop.sample_fate(bool(r.valid), r.demo_accuracy,
+                                float(r.priority) if pd.notna(r.priority) else None)
         table.append({"#": k, "demo accuracy": f"{round(r.demo_accuracy * len(task.train))}"
                       f"/{len(task.train)}", "test": "right" if r.test_correct else "wrong",
                       "experience": fate, "error": errors[k - 1] or "",
@@ -577,8 +548,7 @@ def request_step(run_key: str, name: str) -> None:
     st.session_state["rv_pending"] = (run_key, name)
 
 
-def do_step(held: HeldLoop, name: str) -> None:
-    loop = held.loop
+def do_step(session: RunSession, name: str) -> None:
     bar = st.progress(0.0, text=f"{LABELS[name]}…")
     began: dict[str, float] = {}
 
@@ -589,28 +559,18 @@ def do_step(held: HeldLoop, name: str) -> None:
         bar.progress(min(1.0, done / total) if total else 0.0,
                      text=f"{phase}: {done}/{total}{left}")
 
-    with held.lock:
-        if loop.next_step != name:  # another tab took this step already
-            bar.empty()
-            return
-        loop.progress = progress
-        try:
-            with WriterLock(loop.dir, f"a {LABELS[name]} step from the dashboard"), \
-                    st.spinner(step_note(loop, name)):
-                getattr(loop, name)()
+    try:
+        with st.spinner(step_note(session.loop, name)):
+            result = session.step(name, progress)
+        if result.taken:
             st.session_state["rv_last"] = name
-        except RunBusyError as e:  # another process writes the run: nothing was done
-            st.session_state["rv_step_error"] = f"{LABELS[name]} was not run: {e}"
-        except Exception as e:  # a full disk, a broken policy or dataset: say it, keep the run
-            st.session_state["rv_step_error"] = (
-                f"{LABELS[name]} was not finished: the disk is full ({e}); nothing of the "
-                f"step was kept — free some space and take it again" if disk_full(e)
-                else f"{LABELS[name]} failed: {e}")
-            # the step's transaction rolled back, but the loop in memory may have moved on
-            # (a policy that learned): the next step reopens the run as the disk has it
-            drop_loop(loop.dir.path)
-        finally:
-            loop.progress = lambda phase, done, total: None
+    except RunBusyError as e:  # another process writes the run: nothing was done
+        st.session_state["rv_step_error"] = f"{LABELS[name]} was not run: {e}"
+    except Exception as e:  # a full disk, a broken policy or dataset: say it, keep the run
+        st.session_state["rv_step_error"] = (
+            f"{LABELS[name]} was not finished: the disk is full ({e}); nothing of the "
+            f"step was kept — free some space and take it again" if disk_full(e)
+            else f"{LABELS[name]} failed: {e}")
     bar.empty()
 
 
@@ -641,7 +601,7 @@ def take_pending_step() -> None:
             st.session_state["rv_step_error"] = ("A background process took this run over; "
                                                  "stepping is disabled until it stops.")
             return
-        do_step(get_loop(run), pending[1])
+        do_step(get_session(run), pending[1])
     except OPEN_ERRORS as e:
         st.session_state["rv_step_error"] = f"This run cannot be opened: {e}"
 
@@ -669,13 +629,12 @@ def step_panel(run: Path, state: dict[str, Any]) -> None:
         st.warning(state["message"].capitalize() + ": step on from where it stopped, or run "
                    "it in the background again.", icon=":material/warning:")
     try:
-        held = get_loop(run)
+        loop = get_session(run).loop
     except OPEN_ERRORS as e:
         st.error(f"This run cannot be opened: {e}", icon=":material/error:")
         return
     if st.session_state.get("rv_step_error"):
         st.error(st.session_state.pop("rv_step_error"), icon=":material/error:")
-    loop = held.loop
     nxt = loop.next_step
     phase = loop.state.phase
     it = loop.iteration

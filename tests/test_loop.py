@@ -302,3 +302,25 @@ def test_random_programs_join_the_seed_pool(tmp_path):
         three_line_seeds = set(loop.conn.execute(
             "SELECT task_id, program FROM experiences WHERE pool = 'seed' AND length = 3"))
         assert len(three_line_seeds - three_line_references) == 15
+
+
+@pytest.mark.parametrize("ablation", ["", "A1", "A2"])
+def test_each_samples_fate_says_what_the_store_step_did(tmp_path, ablation):
+    with make_loop(tmp_path, ablation=ablation, iterations=1) as loop:
+        loop.run_iterations(1)
+        rows = loop.run_store.executed_samples(1)
+        fates = [loop.sample_fate(bool(r[3]), r[5], r[9]) for r in rows]
+        stored = {sid for sid, in loop.conn.execute(
+            "SELECT sample_id FROM experiences WHERE sample_id IS NOT NULL")}
+        assert rows and len(fates) == len(rows)
+        for r, fate in zip(rows, fates):
+            assert fate.startswith("stored · priority") == (r[0] in stored), (fate, r[:6])
+            if not r[3]:
+                assert fate == "not relabeled (no grid)"
+        if ablation == "A1":
+            assert not stored and any(f.startswith("relabeled, not stored") for f in fates)
+        elif ablation == "A2":
+            assert any(f.startswith("dropped (A2") for f in fates)
+            assert all(r[5] == 1.0 for r in rows if r[0] in stored)
+        else:
+            assert stored
