@@ -165,7 +165,7 @@ def test_an_ablation_switches_off_its_flag_and_nothing_else(ablation):
 def test_only_the_config_reads_ablation_names():
     """The engine and the pages ask RunConfig.switches(), never `ablation == "A3"`."""
     compared = re.compile(r"""ablation\s*(==|!=|in)\s*\(?\s*["']A[1-6]""")
-    sources = [p for folder in ("codeit_core", "pages", "ui") for p in (ROOT / folder).rglob(
+    sources = [p for folder in ("codeit_core", "views", "ui") for p in (ROOT / folder).rglob(
         "*.py")] + [ROOT / "app.py"]
     offenders = [f"{p.relative_to(ROOT)}:{n}" for p in sources
                  for n, line in enumerate(p.read_text().splitlines(), 1)

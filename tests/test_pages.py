@@ -31,7 +31,7 @@ def test_home_explains_codeit_and_draws_the_loop():
 
 def tasks_page() -> AppTest:
     at = app().run()
-    at.switch_page("pages/tasks.py").run()
+    at.switch_page("views/tasks.py").run()
     no_failure(at)
     return at
 

@@ -21,7 +21,7 @@ def playground(query_params: dict | None = None) -> AppTest:
     for k, v in (query_params or {}).items():
         at.query_params[k] = v
     at.run()
-    at.switch_page("pages/playground.py").run()
+    at.switch_page("views/playground.py").run()
     no_failure(at)
     return at
 

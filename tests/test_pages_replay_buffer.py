@@ -77,7 +77,7 @@ def buffer_page(runs_root, monkeypatch):
     def open_page() -> AppTest:
         at = AppTest.from_file(APP, default_timeout=60)
         at.run()
-        at.switch_page("pages/replay_buffer.py").run()
+        at.switch_page("views/replay_buffer.py").run()
         no_failure(at)
         return at
 
@@ -104,7 +104,7 @@ def test_no_runs_says_where_to_start(tmp_path, monkeypatch):
     monkeypatch.setenv("CODEIT_RUNS_DIR", str(tmp_path / "nothing-here"))
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    at.switch_page("pages/replay_buffer.py").run()
+    at.switch_page("views/replay_buffer.py").run()
     no_failure(at)
     text = " ".join(i.value for i in at.info)
     assert "No runs yet" in text and "python -m codeit_core run" in text
@@ -203,7 +203,7 @@ def test_playground_loads_an_experience_from_the_buffer(runs_root, monkeypatch):
     monkeypatch.setenv("CODEIT_RUNS_DIR", str(runs_root))
     conn = connect(runs_root / RUN_NAME / "run.sqlite", readonly=True)
     row = ReplayBuffer(conn).page(limit=60)[-1]
-    at = AppTest.from_file(str(ROOT / "pages" / "playground.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "views" / "playground.py"), default_timeout=60)
     at.query_params["run"] = RUN_NAME
     at.query_params["experience"] = str(row["id"])
     at.run()
@@ -217,7 +217,7 @@ def test_playground_loads_an_experience_from_the_buffer(runs_root, monkeypatch):
     no_failure(at)
     assert at.text_area(key="pg_program").value == "O = rotate_cw(I)\n"
     assert any("demos solved" in m.value for m in [*at.success, *at.warning, *at.error])
-    at = AppTest.from_file(str(ROOT / "pages" / "playground.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "views" / "playground.py"), default_timeout=60)
     at.query_params["run"] = RUN_NAME
     at.query_params["experience"] = "999999"
     at.run()
@@ -231,7 +231,7 @@ def test_parent_task_missing_shows_realized_grids_only(tmp_path, monkeypatch):
     monkeypatch.setenv("CODEIT_RUNS_DIR", str(tmp_path))
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    at.switch_page("pages/replay_buffer.py").run()
+    at.switch_page("views/replay_buffer.py").run()
     no_failure(at)
     # the first on screen is a seed experience: its parent is a training task, found
     assert not any("Parent task not found" in w.value for w in at.warning)

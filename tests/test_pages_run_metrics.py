@@ -74,13 +74,13 @@ def runs_root(tmp_path, monkeypatch):
 
 
 def test_no_runs_opens_the_form(runs_root):
-    at = open_page("pages/run.py")
+    at = open_page("views/run.py")
     assert at.expander[0].proto.expanded
     assert any("No run yet" in c.value for c in at.caption)
 
 
 def test_create_a_run_and_step_one_meta_iteration(runs_root):
-    at = open_page("pages/run.py")
+    at = open_page("views/run.py")
     fill_tiny(at, "tiny")
     submit(at)
     assert any("Created run 'tiny'" in s.value for s in at.success)
@@ -190,7 +190,7 @@ def test_the_seed_view_says_when_the_search_was_off(runs_root, changes, why):
                           "seed_mutants": 20, "search_mutants": 20, "workers": 2, **changes})
     with CodeItLoop.create(run, config) as loop:
         assert loop.seed()["search"] is None
-    at = open_page("pages/run.py")
+    at = open_page("views/run.py")
     assert "Seed" in subheaders(at)
     assert any(f"The search was off ({why})" in i.value for i in at.info), \
         [i.value for i in at.info]
@@ -204,7 +204,7 @@ def test_the_seed_view_says_when_the_search_was_off(runs_root, changes, why):
     ("nr_alpha", -0.5, "alpha"),
 ])
 def test_an_invalid_setting_names_its_field(runs_root, key, value, field):
-    at = open_page("pages/run.py")
+    at = open_page("views/run.py")
     fill_tiny(at, "bad")
     at.number_input(key=key).set_value(value)
     submit(at)
@@ -214,7 +214,7 @@ def test_an_invalid_setting_names_its_field(runs_root, key, value, field):
 
 
 def test_an_unknown_task_or_bad_name_is_named(runs_root):
-    at = open_page("pages/run.py")
+    at = open_page("views/run.py")
     fill_tiny(at, "bad")
     at.text_input(key="nr_tasks").input("007bbfb7,nope1234")
     submit(at)
@@ -233,7 +233,7 @@ def test_the_ray_executor_without_ray_is_refused_in_our_words(runs_root, monkeyp
     # a run made for a Ray cluster, opened where Ray is missing: one line, no traceback
     RunDir(runs_root / "on-ray").create(RunConfig(dataset="arc1-train", tasks="3",
                                                   policy="mutation", executor="ray"))
-    at = open_page("pages/run.py")
+    at = open_page("views/run.py")
     errors = " ".join(e.value for e in at.error)
     assert "cannot be opened" in errors and "pip install -r requirements-ray.txt" in errors, \
         errors
@@ -258,7 +258,7 @@ def finished_run(runs_root):
 
 
 def test_metrics_page_charts_a_finished_run_and_offers_csv(finished_run):
-    at = open_page("pages/metrics.py")
+    at = open_page("views/metrics.py")
     assert at.multiselect(key="mx_runs").value == ["done"]
     charts = at.get("plotly_chart")
     assert len(charts) >= 2
@@ -291,7 +291,7 @@ def test_metrics_page_charts_a_finished_run_and_offers_csv(finished_run):
 
 
 def test_metrics_page_without_runs(runs_root):
-    at = open_page("pages/metrics.py")
+    at = open_page("views/metrics.py")
     assert any("No runs yet" in i.value for i in at.info)
 
 
@@ -309,7 +309,7 @@ def test_reference_lines_only_for_the_full_evaluation_set(runs_root):
                          "demo_consistent": cum + 1, "oracle": cum + 2, "n_tasks": 400,
                          "buffer_seed": 300, "buffer_policy": 10 * it})))
     conn.close()
-    at = open_page("pages/metrics.py")
+    at = open_page("views/metrics.py")
     figure = json.loads(at.get("plotly_chart")[0].proto.spec)
     lines = sorted(s["y0"] for s in figure["layout"]["shapes"])
     assert lines == [49, 59]

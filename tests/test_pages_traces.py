@@ -79,7 +79,7 @@ def make_run(root, name=RUN):
 
 def traces_page() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page("pages/traces.py").run()
+    at.switch_page("views/traces.py").run()
     no_failure(at)
     return at
 

@@ -1,5 +1,6 @@
 """A page opened by its URL on a freshly started server runs inside the app's navigation
-(Streamlit's old `pages/` mode would otherwise run the page file on its own)."""
+(the pages live in `views/`: a `pages/` folder would put Streamlit in its older multipage
+mode, which runs the page file on its own)."""
 
 from __future__ import annotations
 

@@ -136,8 +136,8 @@ def test_recover_copies_every_readable_row_into_a_run_that_resumes(healthy, tmp_
     assert refused.returncode == 2 and "already holds a run" in refused.stderr
 
 
-@pytest.mark.parametrize("page", ["pages/run.py", "pages/metrics.py",
-                                  "pages/replay_buffer.py"])
+@pytest.mark.parametrize("page", ["views/run.py", "views/metrics.py",
+                                  "views/replay_buffer.py"])
 def test_every_page_names_the_damaged_run_and_the_others_stay_usable(
         healthy, tmp_path, monkeypatch, page):
     root = tmp_path / "runs"

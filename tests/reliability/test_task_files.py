@@ -477,7 +477,7 @@ def tasks_page():
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
-    at.switch_page("pages/tasks.py").run()
+    at.switch_page("views/tasks.py").run()
     assert not at.exception
     return at
 

@@ -14,9 +14,6 @@ from codeit_core.background import iteration_rows
 from codeit_core.runs import DB_FILE, RunDir
 from codeit_core.store import RunStore
 from ui.runs_view import RUN_KEY, list_runs, no_runs_message, run_config, run_db
-from ui.nav import require_app
-
-require_app()
 
 # a measure → (label, line dash, marker symbol, line width): the colour is the run's, so the
 # marker and the width tell the measures apart, and the headline stands out

@@ -9,9 +9,6 @@ import streamlit as st
 from codeit_core.tasks import (DATASET_TITLES, Task, TaskFormatError, dataset_names,
                                load_dataset, tasks_from_json_text)
 from ui.components import colour_chips, show_task, task_stats
-from ui.nav import require_app
-
-require_app()
 
 UPLOADED = "uploaded"
 

@@ -33,9 +33,6 @@ from codeit_core.tasks import (DATASET_TITLES, TaskFormatError, UnknownDatasetEr
                                UnknownTaskError, dataset_names)
 from ui.components import show_pair
 from ui.runs_view import RUN_KEY, list_runs, pick_run, runs_dir
-from ui.nav import require_app
-
-require_app()
 
 ICONS = {"seed": ":material/spa:", "learn": ":material/school:",
          "sample": ":material/casino:", "execute": ":material/play_arrow:",
@@ -534,7 +531,7 @@ def show_score(loop: CodeItLoop, it: int) -> None:
                      hide_index=True, width="stretch", height=220)
     else:
         st.caption("No candidate yet: no program solved a demonstration of any task.")
-    st.page_link("pages/metrics.py", label="All iterations on the Metrics page",
+    st.page_link("views/metrics.py", label="All iterations on the Metrics page",
                  icon=":material/monitoring:", query_params={RUN_KEY: loop.dir.path.name})
 
 

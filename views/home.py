@@ -3,23 +3,20 @@
 import streamlit as st
 
 from ui.loop_diagram import loop_svg
-from ui.nav import require_app
-
-require_app()
 
 PAGES = (
-    ("pages/tasks.py", "Tasks", ":material/extension:",
+    ("views/tasks.py", "Tasks", ":material/extension:",
      "Browse ARC-AGI-1 and ARC-AGI-2 task by task, or upload your own task files."),
-    ("pages/run.py", "Run", ":material/play_circle:",
+    ("views/run.py", "Run", ":material/play_circle:",
      "Create a run; step through a meta-iteration phase by phase, or run it in the "
      "background."),
-    ("pages/metrics.py", "Metrics", ":material/monitoring:",
+    ("views/metrics.py", "Metrics", ":material/monitoring:",
      "Solve rates over meta-iterations, runs side by side, with the paper's reference."),
-    ("pages/replay_buffer.py", "Replay buffer", ":material/stacks:",
+    ("views/replay_buffer.py", "Replay buffer", ":material/stacks:",
      "A run's experiences by priority, each next to its parent task."),
-    ("pages/playground.py", "Playground", ":material/code:",
+    ("views/playground.py", "Playground", ":material/code:",
      "Write a program and run it on any task, with a reference of every primitive."),
-    ("pages/traces.py", "Traces", ":material/timeline:",
+    ("views/traces.py", "Traces", ":material/timeline:",
      "OpenTelemetry spans of traced runs in a local Arize Phoenix."),
 )
 

@@ -22,9 +22,6 @@ from ui.components import arrow, size_caption
 from ui.render import cell_size, diff_count, grid_png
 from ui.runs_view import buffer_facets, find_parent_task, parent_dataset, pick_run, \
     run_config, run_db, stored_rows
-from ui.nav import require_app
-
-require_app()
 
 PAGE_SIZE = 50
 ANY = "Any"
@@ -180,7 +177,7 @@ def detail(run: Path, buffer: ReplayBuffer, exp_id: int, dataset: str | None) ->
     info, exp = found
     head = st.container(horizontal=True, vertical_alignment="center")
     head.subheader(f"Experience #{info['id']}", anchor=False)
-    head.page_link("pages/playground.py", label="Open in Playground", icon=":material/code:",
+    head.page_link("views/playground.py", label="Open in Playground", icon=":material/code:",
                    query_params={"run": run.name, "experience": str(info["id"])})
     left, right = st.columns([3, 2], gap="large")
     with left:

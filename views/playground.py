@@ -13,9 +13,6 @@ from codeit_core.tasks import DATASET_TITLES, Pair, TaskFormatError, UnknownData
 from ui.components import pair_cell_size, show_pair
 from ui.render import diff_count
 from ui.runs_view import dataset_tasks, parent_dataset, run_by_name, run_config, run_db
-from ui.nav import require_app
-
-require_app()
 
 DEFAULT_PROGRAM = """\
 # 007bbfb7: coloured cells place copies of the input

@@ -13,9 +13,6 @@ import streamlit as st
 from codeit_core import phoenix_server
 from codeit_core.runs import ConfigError, RunDir
 from ui.runs_view import pick_run, runs_dir
-from ui.nav import require_app
-
-require_app()
 
 URL_KEY = "traces_phoenix_url"       # an existing Phoenix chosen by URL (else the local one)
 SPAN_LIMIT = 300
