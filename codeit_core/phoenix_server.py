@@ -42,6 +42,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from codeit_core.processes import process_alive
 from codeit_core.runs import runs_dir
 
@@ -127,67 +129,31 @@ def _alive(pid: int) -> bool:
 def _is_ours(pid: int) -> bool:
     """Whether `pid` is a server started by this module (never signal anything else)."""
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
+        return MODULE in psutil.Process(pid).cmdline()
+    except (psutil.Error, OSError):
         return pid in _children
-    return MODULE.encode() in cmdline
 
 
 def _process_tree(pid: int) -> list[int]:
-    """`pid` and all its descendants (from /proc)."""
-    parents: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        parents.setdefault(ppid, []).append(int(entry.name))
-    tree, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        tree.append(p)
-        todo.extend(parents.get(p, []))
-    return tree
-
-
-def _hex_address(text: str) -> str:
-    """The address of a /proc/net/tcp{,6} 'local_address' field (hex, host byte order)."""
-    raw = bytes.fromhex(text)
-    if len(raw) == 4:
-        return socket.inet_ntop(socket.AF_INET, raw[::-1])
-    words = b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
-    return socket.inet_ntop(socket.AF_INET6, words)
+    """`pid` and all its descendants."""
+    try:
+        root = psutil.Process(pid)
+        return [pid, *(c.pid for c in root.children(recursive=True))]
+    except psutil.Error:
+        return [pid]
 
 
 def listening_sockets(pid: int) -> list[tuple[str, int]]:
-    """(address, port) of every TCP socket in LISTEN state held by `pid` or a descendant,
-    read from /proc (no `ss` needed)."""
-    inodes: set[str] = set()
+    """(address, port) of every TCP socket in LISTEN state held by `pid` or a descendant."""
+    found = set()
     for p in _process_tree(pid):
         try:
-            for fd in Path(f"/proc/{p}/fd").iterdir():
-                try:
-                    target = os.readlink(fd)
-                except OSError:
-                    continue
-                if target.startswith("socket:["):
-                    inodes.add(target[8:-1])
-        except OSError:
+            connections = psutil.Process(p).net_connections(kind="tcp")
+        except psutil.Error:
             continue
-    found = []
-    for table in ("tcp", "tcp6"):
-        try:
-            lines = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            cols = line.split()
-            if len(cols) > 9 and cols[3] == "0A" and cols[9] in inodes:  # 0A: LISTEN
-                address, port = cols[1].rsplit(":", 1)
-                found.append((_hex_address(address), int(port, 16)))
-    return sorted(set(found))
+        found.update((c.laddr.ip, c.laddr.port) for c in connections
+                     if c.status == psutil.CONN_LISTEN)
+    return sorted(found)
 
 
 def exposed_sockets(pid: int) -> list[tuple[str, int]]:

@@ -127,7 +127,7 @@ def trace(program: Program, grid: Grid, limits: Limits = DEFAULT_LIMITS
 
 def _execute(steps: tuple, env: list, limits: Limits, program: Program) -> int:
     """Run the steps, filling `env`; return the index of the last step."""
-    _errors._active = limits
+    _errors.set_active_limits(limits)
     side = limits.max_intermediate_side
     maxc = limits.max_container
     maxi = limits.max_int
@@ -175,7 +175,8 @@ def _execute(steps: tuple, env: list, limits: Limits, program: Program) -> int:
         args = [env[k] for k in steps[i][5]] if i >= 0 else []
         raise _convert(e, steps[i][8] if i >= 0 else "?", _line_of(program, i), args) from e
     finally:
-        _errors._active = DEFAULT_LIMITS  # primitives called outside a run see the defaults
+        # primitives called outside a run see the defaults
+        _errors.set_active_limits(DEFAULT_LIMITS)
     return i
 
 
