@@ -213,6 +213,24 @@ def test_an_invalid_setting_names_its_field(runs_root, key, value, field):
     assert not (runs_root / "bad").exists()
 
 
+def test_the_form_sets_every_config_field(runs_root):
+    import dataclasses
+
+    from codeit_core.runs import RunConfig
+
+    at = open_page("views/run.py")
+    keys = {w.key for kind in (at.text_input, at.number_input, at.selectbox, at.slider)
+            for w in kind}
+    fields = [f.name for f in dataclasses.fields(RunConfig) if f.name != "policy_options"]
+    assert [f for f in fields if f"nr_{f}" not in keys] == []
+    fill_tiny(at, "every-field")
+    at.number_input(key="nr_seed_random_programs").set_value(5)  # not laid out by hand
+    at.number_input(key="nr_random_program_length").set_value(3)
+    submit(at)
+    config = json.loads((runs_root / "every-field" / "config.json").read_text())
+    assert (config["seed_random_programs"], config["random_program_length"]) == (5, 3)
+
+
 def test_an_unknown_task_or_bad_name_is_named(runs_root):
     at = open_page("views/run.py")
     fill_tiny(at, "bad")

@@ -4,6 +4,7 @@ separate background process with live numbers and a clean stop."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -123,11 +124,33 @@ def iteration_metrics(loop: CodeItLoop, iteration: int) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ new run
 
-FORM_FIELDS = ("dataset", "tasks", "policy", "iterations", "samples_per_task", "temperature",
-               "seed", "ablation", "learn_size", "policy_share", "alpha", "capacity",
-               "priority_performance", "priority_shortness", "priority_recency",
-               "priority_distance", "seed_mutants", "search_mutants", "timeout", "workers",
-               "executor", "ray_address")
+# every field of the run's config (policy_options: a JSON text); those the form does not
+# lay out by hand get an input of their own under Advanced (config_inputs)
+FORM_FIELDS = tuple(f.name for f in dataclasses.fields(RunConfig) if f.name != "policy_options")
+LAID_OUT = ("dataset", "tasks", "policy", "iterations", "samples_per_task", "temperature",
+            "seed", "ablation", "learn_size", "policy_share", "alpha", "capacity",
+            "priority_performance", "priority_shortness", "priority_recency",
+            "priority_distance", "seed_mutants", "search_mutants", "timeout", "workers",
+            "executor", "ray_address")
+
+
+def config_inputs(names: list[str], per_row: int = 4) -> None:
+    """An input per config field, by its type, with the field's doc as help."""
+    d = RunConfig()
+    types = {f.name: f.type for f in dataclasses.fields(RunConfig)}
+    for start in range(0, len(names), per_row):
+        cols = st.columns(per_row)
+        for col, name in zip(cols, names[start:start + per_row]):
+            label = name.replace("_", " ").capitalize()
+            value = getattr(d, name)
+            if types[name] == "int":
+                col.number_input(label, value=value, step=1, key=f"nr_{name}",
+                                 help=helptext(name))
+            elif types[name] == "float":
+                col.number_input(label, value=value, format="%.3f", key=f"nr_{name}",
+                                 help=helptext(name))
+            else:
+                col.text_input(label, value=value, key=f"nr_{name}", help=helptext(name))
 
 
 def create_from_form() -> None:
@@ -250,6 +273,7 @@ def new_run_form() -> None:
                             placeholder="empty: local instance; auto; ray://HOST:PORT")
             c[2].text_input("Policy options (JSON)", key="nr_policy_options",
                             placeholder='{"model": "..."}', help=helptext("policy_options"))
+            config_inputs([f for f in FORM_FIELDS if f not in LAID_OUT])
         st.form_submit_button("Create run", icon=":material/add_circle:", type="primary",
                               on_click=create_from_form)
     if st.session_state.get("nr_error"):
