@@ -14,6 +14,7 @@ import streamlit as st
 
 from codeit_core import runs as core_runs
 from codeit_core.db import connect
+from codeit_core.session import RunSession
 from codeit_core.store import RunStore
 from codeit_core.tasks import Task, TaskFormatError, UnknownDatasetError, load_dataset
 
@@ -124,3 +125,19 @@ def buffer_facets(db_path: str) -> tuple[list[str], list[int]]:
 def stored_rows(conn: sqlite3.Connection, keys: list[tuple[str, str]]) -> list[dict | None]:
     """The id and stored priority of each (task id, program), in order (None if gone)."""
     return RunStore(conn).stored_rows(keys)
+
+
+@st.cache_resource(show_spinner="Opening the run…", on_release=RunSession.close)
+def run_session(path: str) -> RunSession:
+    """The run's session, shared by every browser session of the server (one per run
+    directory): it owns the run's loop and serializes the steps asked for at once."""
+    return RunSession(core_runs.RunDir(path))
+
+
+def drop_loop(run: Path) -> None:
+    """Close the run's loop held in memory (before another process takes the run over)."""
+    run_session(str(run.resolve())).release()
+
+
+def get_session(run: Path) -> RunSession:
+    return run_session(str(run.resolve()))
