@@ -182,6 +182,28 @@ def test_create_a_run_and_step_one_meta_iteration(runs_root):
     assert listing["iterations"][0] == "1 / 2" and listing["status"][0] == "stepped by hand"
 
 
+def test_the_whole_iteration_button_takes_every_step_left(runs_root):
+    at = open_page("views/run.py")
+    fill_tiny(at, "whole")
+    submit(at)
+    assert at.button(key="rv_step_iteration").disabled  # not seeded yet
+    at.button(key="rv_step_seed").click().run()
+    at.button(key="rv_step_learn").click().run()  # part of an iteration by hand
+    button = at.button(key="rv_step_iteration")
+    assert button.label == "Rest of the iteration" and not button.disabled
+    button.click().run()
+    no_failure(at)
+    with CodeItLoop.open(RunDir(runs_root / "whole")) as loop:
+        assert loop.completed_iterations() == 1 and loop.next_step == "learn"
+    assert set(PHASE_TITLES.values()) <= set(subheaders(at))
+    assert at.button(key="rv_step_iteration").label == "Whole iteration"
+    at.button(key="rv_step_iteration").click().run()  # a whole second one
+    no_failure(at)
+    with CodeItLoop.open(RunDir(runs_root / "whole")) as loop:
+        assert loop.completed_iterations() == 2
+        assert loop.run_store.iteration_metrics(2)["policy_only_solved"] >= 0
+
+
 @pytest.mark.parametrize("changes, why", [({"search_mutants": 0}, "0 search mutants"),
                                            ({"ablation": "A6"}, "ablation A6")])
 def test_the_seed_view_says_when_the_search_was_off(runs_root, changes, why):

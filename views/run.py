@@ -35,6 +35,7 @@ ICONS = {"seed": ":material/spa:", "learn": ":material/school:",
          "store": ":material/inventory_2:", "score": ":material/scoreboard:"}
 STEPS = tuple((s.name, s.label, ICONS[s.name]) for s in core_steps.STEPS)
 LABELS = {name: label for name, label, _ in STEPS}
+WHOLE_ITERATION = "iteration"  # the button that takes every step left in the iteration
 # ExecutorError: e.g. a run made for a Ray cluster, opened where Ray is missing or unreachable
 OPEN_ERRORS = (ConfigError, UnknownTaskError, UnknownDatasetError, TaskFormatError, OSError,
                ExecutorError)
@@ -79,8 +80,10 @@ def request_step(run_key: str, name: str) -> None:
     st.session_state["rv_pending"] = (run_key, name)
 
 
-def do_step(session: RunSession, name: str) -> None:
+def do_step(session: RunSession, name: str) -> bool:
+    """Take the step with a progress bar; whether it was taken (an error is kept to show)."""
     bar = st.progress(0.0, text=f"{LABELS[name]}…")
+    taken = False
     began: dict[str, float] = {}
 
     def progress(phase: str, done: int, total: int) -> None:
@@ -93,7 +96,8 @@ def do_step(session: RunSession, name: str) -> None:
     try:
         with st.spinner(step_note(session.loop, name)):
             result = session.step(name, progress)
-        if result.taken:
+        taken = result.taken
+        if taken:
             st.session_state["rv_last"] = name
     except RunBusyError as e:  # another process writes the run: nothing was done
         st.session_state["rv_step_error"] = f"{LABELS[name]} was not run: {e}"
@@ -103,6 +107,15 @@ def do_step(session: RunSession, name: str) -> None:
             f"step was kept — free some space and take it again" if disk_full(e)
             else f"{LABELS[name]} failed: {e}")
     bar.empty()
+    return taken
+
+
+def do_iteration(session: RunSession) -> None:
+    """The steps left in the current meta-iteration (all five after a Score), one by one."""
+    while True:
+        name = session.state().next_step
+        if name == "seed" or not do_step(session, name) or name == core_steps.ITERATION[-1].name:
+            return
 
 
 def step_note(loop: CodeItLoop, name: str) -> str:
@@ -132,7 +145,10 @@ def take_pending_step() -> None:
             st.session_state["rv_step_error"] = ("A background process took this run over; "
                                                  "stepping is disabled until it stops.")
             return
-        do_step(get_session(run), pending[1])
+        if pending[1] == WHOLE_ITERATION:
+            do_iteration(get_session(run))
+        else:
+            do_step(get_session(run), pending[1])
     except OPEN_ERRORS as e:
         st.session_state["rv_step_error"] = f"This run cannot be opened: {e}"
 
@@ -155,6 +171,8 @@ def step_panel(run: Path, state: dict[str, Any]) -> None:
         row = st.container(horizontal=True, gap="small")
         for name, label, icon in STEPS:
             row.button(label, icon=icon, key=f"rv_step_{name}", disabled=True)
+        row.button("Whole iteration", icon=":material/fast_forward:",
+                   key=f"rv_step_{WHOLE_ITERATION}", disabled=True)
         return
     if state["status"] == "interrupted":
         st.warning(state["message"].capitalize() + ": step on from where it stopped, or run "
@@ -187,6 +205,11 @@ def step_panel(run: Path, state: dict[str, Any]) -> None:
                    icon=":material/check_circle:" if finished and name != nxt else icon,
                    disabled=name != nxt, on_click=request_step,
                    args=(key, name))
+    row.button("Whole iteration" if nxt == "learn" else "Rest of the iteration",
+               icon=":material/fast_forward:", key=f"rv_step_{WHOLE_ITERATION}",
+               disabled=nxt == "seed", on_click=request_step, args=(key, WHOLE_ITERATION),
+               help="Take the steps left in this meta-iteration one after the other, up to "
+                    "and with Score")
 
     # what happened: the current iteration's finished phases, the newest first
     shown = [name for i, (name, _, _) in enumerate(STEPS[1:], 1) if i <= done]
