@@ -16,6 +16,7 @@ a check that a loop held in memory still matches its database.
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import sys
 import threading
@@ -60,7 +61,9 @@ def run_state(run_dir: str | Path | RunDir) -> dict[str, Any]:
     status: new (nothing done yet), stepping (advanced step by step, no process), starting,
     running, stopped, finished, failed, or interrupted (the database says running but its
     process is gone: resume possible). Also alive, pid, stop_requested, completed and
-    planned iterations, the last iteration recorded with its phase, and a message.
+    planned iterations, the last iteration recorded with its phase, a message, and for a
+    live process the iterations it runs to (target) and the seconds that should take
+    (eta_seconds, from its recent iterations; None until one has finished).
     """
     run = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
     meta = _read_meta(run)
@@ -68,6 +71,7 @@ def run_state(run_dir: str | Path | RunDir) -> dict[str, Any]:
         completed = store.completed_iterations()
         last = store.last_iteration()
         seeded = store.is_seeded()
+        recent = store.recent_iteration_seconds()
     try:
         planned = run.config().iterations
     except Exception:  # a broken config.json is reported where the run is opened
@@ -86,7 +90,17 @@ def run_state(run_dir: str | Path | RunDir) -> dict[str, Any]:
     return {"status": status, "alive": alive, "pid": pid if alive else None,
             "stop_requested": meta["stop_requested"], "completed": completed,
             "planned": planned, "iteration": last[0] if last else None,
-            "phase": last[1] if last else None, "seeded": seeded, "message": message}
+            "phase": last[1] if last else None, "seeded": seeded, "message": message,
+            "target": meta["target"] if alive else None,
+            "eta_seconds": eta_seconds(recent, completed, meta["target"]) if alive else None}
+
+
+def eta_seconds(recent: list[float], completed: int, target: int | None) -> float | None:
+    """Seconds until a process that runs to `target` meta-iterations is done, from the
+    median wall time of the recent iterations (None before one has finished)."""
+    if not recent or target is None:
+        return None
+    return max(0, target - completed) * statistics.median(recent)
 
 
 def _wait_in_background(proc: subprocess.Popen) -> None:

@@ -207,7 +207,11 @@ def main(args: argparse.Namespace) -> int:
           (f", ablation {config.ablation}" if config.ablation else ""), flush=True)
     status = "failed"
     try:
-        loop.run_store.set_status("running", pid=os.getpid(), stop_requested=False)
+        target = config.iterations
+        if args.stop_after is not None:
+            target = min(target, loop.completed_iterations() + args.stop_after)
+        loop.run_store.set_status("running", pid=os.getpid(), stop_requested=False,
+                                  target=target)
         if not loop.is_seeded():
             summary = loop.seed()
             print(f"seed pool: {summary['reference_programs']} reference programs, "
@@ -228,9 +232,6 @@ def main(args: argparse.Namespace) -> int:
             print_row(metrics, header=header[0])
             header[0] = False
 
-        target = config.iterations
-        if args.stop_after is not None:
-            target = min(target, loop.completed_iterations() + args.stop_after)
         loop.run_iterations(target, should_stop, on_iteration=report)
         # a start that was asked for fewer iterations than the plan leaves the run paused
         status = "finished" if loop.completed_iterations() >= config.iterations else "stopped"
@@ -256,7 +257,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"error: {e}", file=sys.stderr)
     finally:
         try:
-            loop.run_store.set_status(status, pid=None, stop_requested=False)
+            loop.run_store.set_status(status, pid=None, stop_requested=False, target=None)
         except sqlite3.Error:
             pass  # a damaged database: the message above says what to do
         loop.close()

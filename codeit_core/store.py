@@ -60,22 +60,28 @@ class RunStore:
     # ------------------------------------------------------------------ lifecycle
 
     def lifecycle(self) -> dict[str, Any]:
-        """The run's recorded status, the pid of the process running it, a stop request."""
+        """The run's recorded status, the pid of the process running it, a stop request,
+        and the number of meta-iterations that process runs to (None: no process)."""
         return {"status": get_meta(self.conn, "status", CREATED),
                 "pid": get_meta(self.conn, "pid"),
-                "stop_requested": bool(get_meta(self.conn, "stop_requested", False))}
+                "stop_requested": bool(get_meta(self.conn, "stop_requested", False)),
+                "target": get_meta(self.conn, "target")}
 
     def status(self) -> str:
         return get_meta(self.conn, "status", CREATED)
 
-    def set_status(self, status: str, pid: Any = _KEEP, stop_requested: Any = _KEEP) -> None:
+    def set_status(self, status: str, pid: Any = _KEEP, stop_requested: Any = _KEEP,
+                   target: Any = _KEEP) -> None:
         """Record the status; and, when given, the pid of the process running the run
-        (None: no process) and whether a stop is requested."""
+        (None: no process), whether a stop is requested, and the number of completed
+        meta-iterations the process stops at."""
         set_meta(self.conn, "status", status)
         if pid is not _KEEP:
             set_meta(self.conn, "pid", pid)
         if stop_requested is not _KEEP:
             set_meta(self.conn, "stop_requested", bool(stop_requested))
+        if target is not _KEEP:
+            set_meta(self.conn, "target", target)
 
     def set_pid(self, pid: int | None) -> None:
         set_meta(self.conn, "pid", pid)
@@ -154,6 +160,12 @@ class RunStore:
         if phase == LAST_PHASE:
             self.conn.execute("UPDATE iterations SET finished = ? WHERE iteration = ?",
                               (time.time(), iteration))
+
+    def recent_iteration_seconds(self, n: int = 5) -> list[float]:
+        """Wall seconds of the last `n` finished meta-iterations, newest first."""
+        return [f - s for s, f in self.conn.execute(
+            "SELECT started, finished FROM iterations WHERE phase = ? AND finished IS NOT NULL "
+            "ORDER BY iteration DESC LIMIT ?", (LAST_PHASE, n))]
 
     def scored_iterations(self) -> list[tuple[int, float, float | None, dict[str, Any]]]:
         """(iteration, started, finished, metrics) of every finished iteration, oldest

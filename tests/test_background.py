@@ -155,3 +155,31 @@ def test_a_loop_out_of_step_with_its_database_is_noticed(tmp_path):
         with CodeItLoop.open(run) as other:  # another process advances the run
             other.run_iterations(1)
         assert not in_sync(held)
+
+
+def test_eta_from_the_recent_iterations_to_the_process_target():
+    from codeit_core.background import eta_seconds
+
+    assert eta_seconds([], 3, 10) is None and eta_seconds([4.0], 3, None) is None
+    assert eta_seconds([2.0, 4.0, 100.0], 3, 10) == 7 * 4.0  # the median: one slow outlier
+    assert eta_seconds([5.0], 12, 10) == 0
+
+
+def test_a_live_process_reports_its_target_and_an_eta(tmp_path):
+    run = make_run(tmp_path, iterations=40)
+    start_background(run, more=30)
+    try:
+        deadline = time.monotonic() + 120
+        state = run_state(run)
+        while time.monotonic() < deadline and (state["eta_seconds"] is None
+                                               and state["alive"]):
+            time.sleep(0.1)
+            state = run_state(run)
+        assert state["alive"], run.log_path.read_text()
+        assert state["target"] == 30 and state["completed"] >= 1
+        assert 0 < state["eta_seconds"] < 3600
+    finally:
+        request_stop(run)
+        state = wait_until_done(run, timeout=120)
+    assert state["status"] == "stopped" and state["target"] is None
+    assert state["eta_seconds"] is None

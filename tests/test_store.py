@@ -35,16 +35,18 @@ def test_no_sql_outside_the_store_and_the_modules_that_own_theirs():
 def test_lifecycle_writes_only_what_it_is_given(tmp_path):
     run = new_run(tmp_path)
     with RunStore.reading(run) as store:
-        assert store.lifecycle() == {"status": CREATED, "pid": None, "stop_requested": False}
+        assert store.lifecycle() == {"status": CREATED, "pid": None, "stop_requested": False,
+                                     "target": None}
     with RunStore.writing(run) as store:
-        store.set_status("running", pid=4321, stop_requested=False)
+        store.set_status("running", pid=4321, stop_requested=False, target=7)
         store.request_stop()
-        store.set_status("starting")  # pid and the stop request are left as they are
+        store.set_status("starting")  # pid, stop request and target are left as they are
         assert store.lifecycle() == {"status": "starting", "pid": 4321,
-                                     "stop_requested": True}
-        store.set_status("stopped", pid=None, stop_requested=False)
+                                     "stop_requested": True, "target": 7}
+        store.set_status("stopped", pid=None, stop_requested=False, target=None)
     with RunStore.reading(run) as store:
-        assert store.lifecycle() == {"status": "stopped", "pid": None, "stop_requested": False}
+        assert store.lifecycle() == {"status": "stopped", "pid": None, "stop_requested": False,
+                                     "target": None}
         assert run.status()["status"] == "stopped"
 
 

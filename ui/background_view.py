@@ -64,6 +64,14 @@ def stop_clicked(run: Path) -> None:
         else ("info", "No background process is running on this run."))
 
 
+def duration_words(seconds: float) -> str:
+    """12 s, 4 min, 1 h 20 min."""
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
+
+
 def metrics_frame(run: Path) -> pd.DataFrame:
     rows = iteration_rows(run)
     cols = {"iteration": "iteration",
@@ -93,9 +101,14 @@ def live_view(run: Path) -> None:
         label = "stopping after the current step"
     where = (f" · iteration {state['iteration']}, phase {state['phase']}"
              if state["iteration"] else "")
+    eta = ""
+    if state.get("eta_seconds") is not None and not state["stop_requested"]:
+        eta = f" · about {duration_words(state['eta_seconds'])} left"
+        if state["target"] is not None and state["target"] < planned:
+            eta += f" (stops after iteration {state['target']})"
     st.progress(min(1.0, state["completed"] / planned),
                 text=f"{state['completed']} of {state['planned']} meta-iterations · "
-                     f"{label}{where}")
+                     f"{label}{where}{eta}")
     if state["status"] == "interrupted":
         st.warning(state["message"].capitalize() + " — run it again in the background or "
                    "step through it.", icon=":material/warning:")

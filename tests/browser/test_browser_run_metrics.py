@@ -179,6 +179,11 @@ def test_background_run_and_stop(page, app_url, runs_dir, screenshot):
             """() => [...document.querySelectorAll('[data-testid="stProgress"]')]
                      .some(p => /[1-9]\\d* of 400 meta-iterations/.test(p.innerText))""",
             timeout=60_000)
+        # with an estimate of the time left, from the iterations done so far
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('[data-testid="stProgress"]')]
+                     .some(p => /about \\d+ (s|min|h \\d+ min) left/.test(p.innerText))""",
+            timeout=60_000)
         screenshot("run_background_live")
         button_of(page, "rv_bg_stop").click()
         state = wait_until_done(run, timeout=60)
