@@ -288,6 +288,26 @@ class RunStore:
             "experiences ORDER BY (id * 2654435761) % 4294967296 LIMIT ?)",
             (limit,)).fetchall()
 
+    def candidate_summary(self, scope: str) -> list[tuple[str, int, int, float]]:
+        """(task id, iteration, whether a top-3 candidate is right on the test, the best
+        candidate's demo accuracy) for every task with a candidate, per iteration."""
+        return self.conn.execute(
+            "SELECT task_id, iteration, MAX(test_correct), MAX(demo_accuracy) FROM candidates "
+            "WHERE scope = ? GROUP BY task_id, iteration ORDER BY task_id, iteration",
+            (scope,)).fetchall()
+
+    def first_solutions(self, scope: str) -> dict[str, tuple[int, str]]:
+        """Task id → (the first iteration a top-3 candidate was right on the test, the best
+        ranked such program) in a scope."""
+        out: dict[str, tuple[int, str]] = {}
+        for tid, it, program in self.conn.execute(
+                "SELECT task_id, iteration, program FROM candidates c WHERE scope = ? AND "
+                "test_correct = 1 AND iteration = (SELECT MIN(iteration) FROM candidates "
+                "WHERE scope = c.scope AND task_id = c.task_id AND test_correct = 1) "
+                "ORDER BY task_id, rank", (scope,)):
+            out.setdefault(tid, (it, program))
+        return out
+
     def candidates(self, iteration: int, scope: str) -> list[tuple[str, int, float, int, str]]:
         """(task id, rank, demo accuracy, test correct, program) of an iteration's top-3
         candidates in a scope (metrics.SCOPES)."""

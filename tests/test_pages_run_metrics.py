@@ -371,3 +371,48 @@ def test_reference_lines_only_for_the_full_evaluation_set(runs_root):
     ys = [y for t in figure["data"] for y in values(t["y"])]
     assert max(ys) == pytest.approx(9 / 400)
     assert any("Reference lines" in c.value for c in at.caption)
+
+
+def test_which_tasks_when_pictures_each_tasks_first_solve_and_links_the_program(runs_root):
+    from codeit_core.store import RunStore
+
+    run = RunDir(runs_root / "timeline")
+    run.create(RunConfig(dataset="arc1-eval", tasks="3", policy="mutation"))
+    policy_prog, search_prog = "O = vmirror(I)\n", "O = hmirror(I)\n"
+    with RunStore.writing(run) as store:
+        for it in (1, 2, 3):
+            store.record_phase(it, "scored", {"n_tasks": 3, "cumulative_solved": 1})
+        rows = [  # (iteration, scope, task, rank, program, demo accuracy, test correct)
+            (1, "cumulative", "aaaa0001", 1, "O = I\n", 1.0, 0),          # demos only
+            (2, "cumulative", "aaaa0001", 1, policy_prog, 1.0, 1),        # policy, it 2
+            (3, "cumulative", "aaaa0001", 1, policy_prog, 1.0, 1),
+            (1, "headline_cumulative", "bbbb0002", 1, search_prog, 1.0, 1),  # search, it 1
+            (2, "headline_cumulative", "aaaa0001", 1, policy_prog, 1.0, 1),
+            (3, "cumulative", "bbbb0002", 2, policy_prog, 1.0, 1),        # policy later
+        ]
+        store.conn.executemany("INSERT INTO candidates VALUES (?,?,?,?,?,?,?)", rows)
+    at = open_page("views/metrics.py")
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    (heat,) = [f for f in figures if f["data"] and f["data"][0]["type"] == "heatmap"]
+    by_task = dict(zip(heat["data"][0]["y"], heat["data"][0]["z"]))
+    assert by_task["aaaa0001"] == [1, 3, 3]     # demos, then the policy's solve
+    assert by_task["bbbb0002"] == [2, 0, 3]     # the search first, the policy at 3
+    table = next(d.value for d in at.dataframe if "first solved" in d.value)
+    got = {r.task: (r._2, r.source, r.program) for r in table.itertuples()}
+    assert got == {"aaaa0001": (2, "policy", "O = vmirror(I)"),
+                   "bbbb0002": (1, "search tasks", "O = hmirror(I)")}
+    link = table.set_index("task").loc["bbbb0002", "open"]
+    assert link.startswith("playground?") and "task=bbbb0002" in link
+
+    # the link opens the program on its task in the Playground
+    import urllib.parse
+
+    query = dict(urllib.parse.parse_qsl(link.split("?", 1)[1]))
+    assert query == {"dataset": "arc1-eval", "task": "bbbb0002", "program": search_prog}
+    pg = AppTest.from_file(APP, default_timeout=120)
+    pg.query_params.update(query)
+    pg.run()
+    pg.switch_page("views/playground.py").run()
+    no_failure(pg)
+    assert pg.text_area(key="pg_program").value == search_prog
+    assert pg.selectbox(key="pg_dataset").value == "arc1-eval"

@@ -14,6 +14,7 @@ from codeit_core.background import iteration_rows
 from codeit_core.runs import DB_FILE, RunDir
 from codeit_core.store import RunStore
 from ui.runs_view import RUN_KEY, list_runs, no_runs_message, run_config, run_db
+from ui.task_timeline import show_timeline
 
 # a measure → (label, line dash, marker symbol, line width): the colour is the run's, so the
 # marker and the width tell the measures apart, and the headline stands out
@@ -314,6 +315,12 @@ with left:
 with right:
     st.plotly_chart(time_chart(data), config=plotly_config("codeit_seconds"),
                     key="mx_time_chart")
+
+st.subheader("Which tasks, when", anchor=False)
+which = st.selectbox("Run", list(data), key="mx_timeline_run",
+                     help="Each task's top-3 candidates at each meta-iteration") \
+    if len(data) > 1 else next(iter(data))
+show_timeline(by_name[which], datasets[which], db_stamp(by_name[which]))
 
 st.subheader("Experiences in the buffer", anchor=False)
 pool = st.segmented_control("Pool", ["policy", "seed", "both"], default="policy",

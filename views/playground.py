@@ -82,6 +82,23 @@ def load_from_buffer() -> None:
         extra.append(dataset)
 
 
+def load_from_link() -> None:
+    """?dataset=<name>&task=<id>&program=<text>: prefill the program on that task (once per
+    link), as the Metrics page's solved tasks link here."""
+    params = st.query_params
+    task, program = params.get("task"), params.get("program")
+    if not task or not program:
+        return
+    token = (params.get("dataset"), task, program)
+    if st.session_state.get("pg_linked") == token:
+        return
+    st.session_state["pg_linked"] = token
+    st.session_state["pg_program"] = program
+    st.session_state["pg_task"] = task
+    if params.get("dataset"):
+        st.session_state["pg_dataset"] = params["dataset"]
+
+
 # ------------------------------------------------------------------ reference
 
 def primitive_reference() -> None:
@@ -160,6 +177,7 @@ st.caption("Write a program in the DSL, run it in the sandbox on every demonstra
            "test input of a task, and see exactly which cells it gets right.")
 
 load_from_buffer()
+load_from_link()
 if st.session_state.get("pg_load_error"):
     st.error(st.session_state["pg_load_error"], icon=":material/error:")
 elif st.session_state.get("pg_loaded_note"):
