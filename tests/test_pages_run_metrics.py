@@ -196,6 +196,10 @@ def test_the_whole_iteration_button_takes_every_step_left(runs_root):
     with CodeItLoop.open(RunDir(runs_root / "whole")) as loop:
         assert loop.completed_iterations() == 1 and loop.next_step == "learn"
     assert set(PHASE_TITLES.values()) <= set(subheaders(at))
+    # the Execute view opens its chosen program in the Playground
+    links = [b.proto.url for b in at.get("link_button")]
+    task = at.selectbox(key="rv_exec_task").value
+    assert any(u.startswith("playground?dataset=arc1-train&task=" + task) for u in links), links
     assert at.button(key="rv_step_iteration").label == "Whole iteration"
     at.button(key="rv_step_iteration").click().run()  # a whole second one
     no_failure(at)

@@ -8,6 +8,7 @@ A run is a folder ``<runs_dir>/<name>/`` holding ``config.json`` and ``run.sqlit
 from __future__ import annotations
 
 import sqlite3
+import urllib.parse
 from pathlib import Path
 
 import streamlit as st
@@ -141,3 +142,9 @@ def drop_loop(run: Path) -> None:
 
 def get_session(run: Path) -> RunSession:
     return run_session(str(run.resolve()))
+
+
+def playground_link(dataset: str, task: str, program: str) -> str:
+    """The Playground with `program` on `task` (relative to the app)."""
+    return "playground?" + urllib.parse.urlencode(
+        {"dataset": dataset, "task": task, "program": program})

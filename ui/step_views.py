@@ -14,7 +14,7 @@ from codeit_core.metrics import SCOPES
 from codeit_core.relabel import POLICY_POOL, SEED_POOL
 from codeit_core.store import RunStore
 from ui.components import show_pair
-from ui.runs_view import RUN_KEY
+from ui.runs_view import RUN_KEY, playground_link
 
 SHOWN_PROGRAMS = 24
 # the per-iteration solve counts (iterations.metrics) → what they count
@@ -231,6 +231,8 @@ def show_execute(loop: CodeItLoop, it: int) -> None:
     with right:
         st.markdown(f"**{table[k]['experience']}**  \n"
                     f"demo accuracy {table[k]['demo accuracy']} · test {table[k]['test']}")
+        st.link_button("Open in the Playground", icon=":material/code:",
+                       url=playground_link(loop.config.dataset, tid, r.program))
         if errors[k]:
             # runs recorded before messages were kept have the kind alone
             words = r.error_message if isinstance(r.error_message, str) else None

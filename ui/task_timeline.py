@@ -4,7 +4,6 @@ samples or the search tasks), each a link to the program on its task in the Play
 
 from __future__ import annotations
 
-import urllib.parse
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from codeit_core.store import RunStore
-from ui.runs_view import run_db
+from ui.runs_view import playground_link, run_db
 
 # what a cell of the picture says about a task at an iteration (from its top-3 candidates)
 NOTHING, DEMOS, SEARCH, POLICY = 0, 1, 2, 3
@@ -52,12 +51,6 @@ def timeline(path: str, stamp: float) -> tuple[pd.DataFrame, pd.DataFrame]:
     if not solved.empty:
         solved["by the policy at"] = solved["by the policy at"].astype("Int64")
     return wide, solved
-
-
-def playground_link(dataset: str, task: str, program: str) -> str:
-    """The Playground with `program` on `task` (relative to the app)."""
-    return "playground?" + urllib.parse.urlencode(
-        {"dataset": dataset, "task": task, "program": program})
 
 
 def heatmap(wide: pd.DataFrame) -> go.Figure:

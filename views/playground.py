@@ -95,8 +95,12 @@ def load_from_link() -> None:
     st.session_state["pg_linked"] = token
     st.session_state["pg_program"] = program
     st.session_state["pg_task"] = task
-    if params.get("dataset"):
-        st.session_state["pg_dataset"] = params["dataset"]
+    dataset = params.get("dataset")
+    if dataset:
+        st.session_state["pg_dataset"] = dataset
+        extra = st.session_state.setdefault("pg_extra_datasets", [])
+        if dataset not in dataset_names() and dataset not in extra:
+            extra.append(dataset)  # a task file of the user's (its path)
 
 
 # ------------------------------------------------------------------ reference

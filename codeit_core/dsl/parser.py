@@ -15,6 +15,9 @@ Every problem raises ``ParseError`` with the 1-based source ``line``.
 
 from __future__ import annotations
 
+import difflib
+from typing import Iterable
+
 from codeit_core.dsl.constants import CONSTANTS
 from codeit_core.dsl.errors import ParseError
 from codeit_core.dsl.program import INPUT, MAX_INT, MIN_INT, OUTPUT, Const, Line, PrimRef, \
@@ -52,6 +55,14 @@ _FORBIDDEN = {
     "@": "decorators and operators are not allowed",
 }
 
+
+
+def _did_you_mean(name: str, known: Iterable[str] = REGISTRY) -> str:
+    """"; did you mean 'crop'?" for a misspelt name ('' when nothing known is close)."""
+    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.7)
+    if not close:
+        return ""
+    return "; did you mean " + " or ".join(repr(c) for c in close) + "?"
 
 def parse(text: str) -> Program:
     """Parse program text into a checked ``Program`` (raises ``ParseError``)."""
@@ -278,7 +289,7 @@ class _Checker:
             if line.function in self.types:
                 raise fail(f"{line.function!r} is a variable, not a primitive; "
                            f"only primitives can be called")
-            raise fail(f"unknown primitive {line.function!r}")
+            raise fail(f"unknown primitive {line.function!r}{_did_you_mean(line.function)}")
         if len(line.args) != prim.arity:
             raise fail(f"{prim.name!r} takes {_plural(prim.arity)}, got {len(line.args)}")
         for i, (arg, ptype, pname) in enumerate(zip(line.args, prim.params, prim.param_names),
@@ -297,11 +308,12 @@ class _Checker:
                 if arg.name in REGISTRY or arg.name in CONSTANTS or arg.name in _BOOLS:
                     raise fail(f"{arg.name!r} must be passed as a primitive or constant, "
                                f"not as a variable")
-                raise fail(f"unknown name {arg.name!r}")
+                raise fail(f"unknown name {arg.name!r}"
+                           f"{_did_you_mean(arg.name, [*self.types, *REGISTRY, *CONSTANTS])}")
             return t, f"({arg.name})"
         if isinstance(arg, PrimRef):
             if arg.name not in REGISTRY:
-                raise fail(f"unknown primitive {arg.name!r}")
+                raise fail(f"unknown primitive {arg.name!r}{_did_you_mean(arg.name)}")
             return "Callable", f"(primitive {arg.name})"
         if isinstance(arg, Const):
             value, text = arg.value, arg.text

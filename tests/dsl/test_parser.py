@@ -97,6 +97,15 @@ def test_unknown_primitive():
     assert err.line == 1 and "unknown primitive 'frobnicate'" in str(err)
 
 
+def test_a_misspelt_name_gets_the_close_known_names():
+    err = error_of("x1 = rotate_cv(I)\nO = x1")
+    assert err.line == 1 and "unknown primitive 'rotate_cv'; did you mean 'rotate_cw'" in str(err)
+    assert "did you mean" not in str(error_of("x1 = frobnicate(I)\nO = rotate_cw(x1)"))
+    err = error_of("x1 = crop_to_foreground(I)\nx2 = crop_to_foreground(x1)\n"
+                   "O = crop_to_foreground(x3x2)")
+    assert err.line == 3 and "unknown name 'x3x2'" in str(err)
+
+
 def test_calling_a_variable_is_rejected():
     err = error_of("x1 = fix_second(upscale, 2)\nO = x1(I)")
     assert err.line == 2 and "variable, not a primitive" in str(err)
