@@ -103,3 +103,24 @@ def test_primitive_reference_search_and_category():
     assert "fall_down(" in text and "rotate_cw(" not in text
     # the constants are listed too
     assert "`RED` = `2`" in text
+
+
+def test_a_primitive_of_the_reference_is_inserted_before_the_output_line():
+    at = playground()
+    at.text_area(key="pg_program").input("x1 = rotate_cw(I)\nO = x1\n").run()
+    at.text_input(key="pg_ref_query").input("swap_colours").run()
+    assert at.selectbox(key="pg_insert_name").value == "swap_colours"
+    at.button(key="pg_insert").click().run()
+    no_failure(at)
+    from codeit_core.dsl.registry import REGISTRY
+
+    params = ", ".join(REGISTRY["swap_colours"].param_names)
+    assert at.text_area(key="pg_program").value == (
+        f"x1 = rotate_cw(I)\nx2 = swap_colours({params})\nO = x1\n")
+
+
+def test_a_link_opens_a_program_on_its_task():
+    at = playground({"dataset": "arc1-train", "task": "0d3d703e",
+                     "program": SOLUTION_0D3D703E})
+    assert at.text_area(key="pg_program").value == SOLUTION_0D3D703E
+    assert at.selectbox(key="pg_task").value == "0d3d703e"

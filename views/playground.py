@@ -105,6 +105,19 @@ def load_from_link() -> None:
 
 # ------------------------------------------------------------------ reference
 
+def insert_call(name: str) -> None:
+    """Add `xK = name(param, ...)` to the program before its `O = ...` line (a new variable
+    K), the parameters' names standing in for the arguments."""
+    prim = REGISTRY[name]
+    lines = (st.session_state.get("pg_program") or "").rstrip("\n").splitlines()
+    used = {ln.split("=", 1)[0].strip() for ln in lines if "=" in ln}
+    k = next(k for k in range(1, 10_000) if f"x{k}" not in used)
+    call = f"x{k} = {name}({', '.join(prim.param_names)})"
+    at = next((i for i, ln in enumerate(lines) if ln.strip().startswith("O ")
+               or ln.strip().startswith("O=")), len(lines))
+    st.session_state["pg_program"] = "\n".join([*lines[:at], call, *lines[at:]]) + "\n"
+
+
 def primitive_reference() -> None:
     st.markdown("##### Reference")
     prims, consts = st.tabs([f"Primitives ({len(REGISTRY)})", f"Constants ({len(CONSTANTS)})"])
@@ -122,6 +135,14 @@ def primitive_reference() -> None:
                    and (not query or query in p.name.lower() or query in p.doc.lower()
                         or query in p.signature.lower())]
         st.caption(f"{len(matches)} of {len(REGISTRY)} primitives")
+        if matches:
+            pick, add = st.columns([3, 1], vertical_alignment="bottom")
+            name = pick.selectbox("Insert a call of", [p.name for p in matches],
+                                  key="pg_insert_name")
+            add.button("Insert", icon=":material/add:", key="pg_insert", width="stretch",
+                       on_click=insert_call, args=(name,),
+                       help="Adds a line calling it before the line of O, its arguments "
+                            "named after the parameters for you to fill in")
         with st.container(height=430, border=False, key="pg_ref_list"):
             if not matches:
                 st.caption("No primitive matches.")
