@@ -277,7 +277,9 @@ def list_runs(root: Path | None = None) -> list[Path]:
     root = root or runs_dir()
     if not root.is_dir():
         return []
-    found = [p for p in root.iterdir() if (p / DB_FILE).is_file()]
+    # a leading dot: a run being deleted or imported (codeit_core.manage), never a name
+    found = [p for p in root.iterdir()
+             if not p.name.startswith(".") and (p / DB_FILE).is_file()]
     return sorted(found, key=lambda p: (p / DB_FILE).stat().st_mtime, reverse=True)
 
 

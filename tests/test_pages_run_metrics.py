@@ -420,3 +420,38 @@ def test_which_tasks_when_pictures_each_tasks_first_solve_and_links_the_program(
     no_failure(pg)
     assert pg.text_area(key="pg_program").value == search_prog
     assert pg.selectbox(key="pg_dataset").value == "arc1-eval"
+
+
+def test_manage_clones_renames_exports_and_deletes_the_open_run(finished_run, runs_root):
+    at = open_page("views/run.py")
+    assert at.selectbox(key="rv_run").value == "done"
+    at.text_input(key="mg_clone").input("done-s1")
+    at.number_input(key="mg_clone_seed").set_value(7)
+    at.button(key="mg_clone_go").click().run()
+    no_failure(at)
+    assert any("Created 'done-s1'" in s.value for s in at.success)
+    assert json.loads((runs_root / "done-s1" / "config.json").read_text())["seed"] == 7
+    assert at.selectbox(key="rv_run").value == "done-s1"  # the clone is opened
+
+    at.selectbox(key="rv_run").select("done").run()
+    at.text_input(key="mg_rename").input("done-renamed")
+    at.button(key="mg_rename_go").click().run()
+    no_failure(at)
+    assert (runs_root / "done-renamed" / "run.sqlite").is_file()
+    assert not (runs_root / "done").exists()
+    assert at.selectbox(key="rv_run").value == "done-renamed"
+
+    at.button(key="mg_export_go").click().run()
+    no_failure(at)
+    archive = runs_root / ".exports" / "done-renamed.zip"
+    assert archive.is_file() and at.get("download_button")
+
+    at.button(key="mg_delete_go").click().run()  # not confirmed: nothing happens
+    assert any("Type 'done-renamed'" in e.value for e in at.error)
+    assert (runs_root / "done-renamed").exists()
+    at.text_input(key="mg_delete_confirm").input("done-renamed")
+    at.button(key="mg_delete_go").click().run()
+    no_failure(at)
+    assert not (runs_root / "done-renamed").exists()
+    assert any("Deleted 'done-renamed'" in s.value for s in at.success)
+    assert at.selectbox(key="rv_run").value == "done-s1"

@@ -26,6 +26,7 @@ from codeit_core.session import RunSession
 from codeit_core.tasks import DATASET_TITLES, TaskFormatError, UnknownDatasetError, \
     UnknownTaskError
 from ui.background_view import STATUS_TEXT, background_panel
+from ui.manage_view import import_panel, manage_panel, show_message
 from ui.new_run_form import new_run_form
 from ui.runs_view import drop_loop, get_session, list_runs, pick_run, runs_dir
 from ui.step_views import VIEWS, show_seed
@@ -244,6 +245,9 @@ rows = run_rows()
 with st.expander("New run", icon=":material/add_circle:",
                  expanded=not rows or bool(st.session_state.get("nr_error"))):
     new_run_form()
+    st.markdown("**Or import a run**")
+    import_panel()
+show_message()  # what a Manage action or an import did
 
 st.subheader("Runs", anchor=False)
 if rows:
@@ -269,8 +273,11 @@ if run is not None:
                f"{config.samples_per_task} samples per task · learn size {config.learn_size}"
                + (f" · ablation {config.ablation}: {ABLATIONS[config.ablation]}"
                   if config.ablation else "") + f" · `{run}`")
-    steps_tab, background_tab = st.tabs(["Step by step", "In the background"])
+    steps_tab, background_tab, manage_tab = st.tabs(["Step by step", "In the background",
+                                                     "Manage"])
     with steps_tab:
         step_panel(run, state)
     with background_tab:
         background_panel(run, state)
+    with manage_tab:
+        manage_panel(run, state["alive"])
