@@ -455,3 +455,33 @@ def test_manage_clones_renames_exports_and_deletes_the_open_run(finished_run, ru
     assert not (runs_root / "done-renamed").exists()
     assert any("Deleted 'done-renamed'" in s.value for s in at.success)
     assert at.selectbox(key="rv_run").value == "done-s1"
+
+
+def test_metrics_groups_the_seeds_of_one_config_with_a_band_and_smooths(finished_run,
+                                                                         runs_root):
+    from codeit_core.manage import clone_run
+
+    other = clone_run(finished_run, "done-s1", seed=1)
+    with CodeItLoop.open(other) as loop:
+        loop.run_iterations(2)
+    at = open_page("views/metrics.py")
+    at.multiselect(key="mx_runs").set_value(["done", "done-s1"]).run()
+    at.multiselect(key="mx_measures").set_value(["cumulative_solved"]).run()
+    at.toggle(key="mx_group").set_value(True).run()
+    no_failure(at)
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    lines = [t for t in figure["data"] if t.get("mode") == "lines+markers"]
+    assert len(lines) == 1 and lines[0]["name"].startswith("done")
+    band = [t for t in figure["data"] if t.get("fill") == "tonexty"]
+    assert len(band) == 1
+    per_run = {}
+    for run in (finished_run, other):
+        with CodeItLoop.open(run) as loop:
+            per_run[run.path.name] = [r["cumulative_solved"] for r in loop.metrics_table()]
+    mean = [(a + b) / 2 for a, b in zip(per_run["done"], per_run["done-s1"])]
+    assert values(lines[0]["y"]) == mean
+    assert values(band[0]["y"]) == [max(a, b) for a, b in zip(*per_run.values())]
+    at.number_input(key="mx_smooth").set_value(2).run()
+    no_failure(at)
+    smoothed = values(json.loads(at.get("plotly_chart")[0].proto.spec)["data"][-1]["y"])
+    assert smoothed == [mean[0], (mean[0] + mean[1]) / 2]

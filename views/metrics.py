@@ -4,6 +4,8 @@ distributions, and the numbers as CSV."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from codeit_core.background import iteration_rows
-from codeit_core.runs import DB_FILE, RunDir
+from codeit_core.runs import DB_FILE, RunConfig, RunDir
 from codeit_core.store import RunStore
 from ui.runs_view import RUN_KEY, list_runs, no_runs_message, run_config, run_db
 from ui.task_timeline import show_timeline
@@ -89,9 +91,42 @@ def remember_runs() -> None:
         st.query_params[RUN_KEY] = chosen[0]
 
 
+def seed_groups(configs: dict[str, RunConfig]) -> dict[str, list[str]]:
+    """The runs whose configs differ only in their seed, together: label → run names."""
+    groups: dict[str, list[str]] = {}
+    for name, config in configs.items():
+        key = json.dumps({**dataclasses.asdict(config), "seed": None}, sort_keys=True,
+                         default=str)
+        groups.setdefault(key, []).append(name)
+    return {(f"{names[0]} and {len(names) - 1} other seed(s)" if len(names) > 1
+             else names[0]): names for names in groups.values()}
+
+
+def combine(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(mean, lowest, highest) of the runs' numbers at each iteration all of them reached."""
+    common = set.intersection(*(set(f["iteration"]) for f in frames))
+    cols = [k for k in MEASURES if all(k in f for f in frames)] + ["n_tasks"]
+    cols = [c for c in cols if all(c in f for f in frames)]
+    stacked = pd.concat([f[f["iteration"].isin(common)].set_index("iteration")[cols]
+                         .astype(float) for f in frames])
+    by_it = stacked.groupby(level=0)
+    return tuple(x.reset_index() for x in (by_it.mean(), by_it.min(), by_it.max()))
+
+
 def solve_rate_chart(data: dict[str, pd.DataFrame], tasks: dict[str, int],
-                     measures: list[str], scale: str, reference: bool) -> go.Figure:
+                     measures: list[str], scale: str, reference: bool,
+                     bands: dict[str, tuple[pd.DataFrame, pd.DataFrame]] | None = None,
+                     smooth: int = 1) -> go.Figure:
+    """The solve counts per iteration; `bands`: a run group's lowest and highest seed,
+    drawn as a shaded band around its mean; `smooth`: a rolling mean over that many
+    iterations (1: none)."""
     fig = go.Figure()
+    bands = bands or {}
+
+    def shown(frame: pd.DataFrame, key: str, name: str) -> pd.Series:
+        y = frame[key].rolling(smooth, min_periods=1).mean() if smooth > 1 else frame[key]
+        return y / tasks[name] if scale == FRACTION else y
+
     for k, (name, frame) in enumerate(data.items()):
         for m, key in enumerate(measures):
             if key not in frame:
@@ -100,7 +135,17 @@ def solve_rate_chart(data: dict[str, pd.DataFrame], tasks: dict[str, int],
             # one run: a colour per measure (lines that coincide, e.g. all at 0, stay
             # distinguishable); several runs: a colour per run, the measure by its dash
             colour = COLOURS[(m if len(data) == 1 else k) % len(COLOURS)]
-            y = frame[key] / tasks[name] if scale == FRACTION else frame[key]
+            y = shown(frame, key, name)
+            if name in bands and key in bands[name][0]:
+                lo, hi = bands[name]
+                fig.add_trace(go.Scatter(x=lo["iteration"], y=shown(lo, key, name),
+                                         mode="lines", line=dict(width=0), hoverinfo="skip",
+                                         showlegend=False, legendgroup=name))
+                fig.add_trace(go.Scatter(x=hi["iteration"], y=shown(hi, key, name),
+                                         mode="lines", line=dict(width=0), fill="tonexty",
+                                         fillcolor=_translucent(colour), hoverinfo="skip",
+                                         showlegend=False, legendgroup=name,
+                                         name=f"{name} · {label} (range of the seeds)"))
             headline = key == "headline_cumulative_solved"
             fig.add_trace(go.Scatter(
                 x=frame["iteration"], y=y, mode="lines+markers", name=f"{name} · {label}",
@@ -133,6 +178,11 @@ def solve_rate_chart(data: dict[str, pd.DataFrame], tasks: dict[str, int],
                          dtick=1 if top <= 8 else None)
     integer_axis(fig, data)
     return fig
+
+
+def _translucent(colour: str, alpha: float = 0.18) -> str:
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
 
 
 def integer_axis(fig: go.Figure, data: dict[str, pd.DataFrame]) -> None:
@@ -233,16 +283,23 @@ else:
 chosen = st.multiselect("Runs", names, key="mx_runs", on_change=remember_runs,
                             help="Several runs go on one chart (e.g. the ablations of one "
                                  "setting)", placeholder="Choose one or more runs")
-top = st.columns([3, 1.2], vertical_alignment="bottom")
+top = st.columns([3, 1.2, 1, 1.1], vertical_alignment="bottom")
 measures = top[0].multiselect("Measures", list(MEASURES), default=list(MEASURES),
                               key="mx_measures", format_func=lambda k: MEASURES[k][0])
 scale = top[1].segmented_control("Scale", [COUNT, FRACTION], default=COUNT, key="mx_scale",
                                  required=True) or COUNT
+smooth = top[2].number_input("Smoothing", min_value=1, max_value=50, value=1, step=1,
+                             key="mx_smooth", help="A rolling mean over this many "
+                             "meta-iterations (1: the numbers as they are)")
+grouped = top[3].toggle("Group seeds", key="mx_group", help="Runs whose configs differ only "
+                        "in their seed are drawn as one: their mean, and the range of the "
+                        "seeds as a band")
 if not chosen:
     st.info("Choose at least one run.", icon=":material/info:")
     st.stop()
 
 data: dict[str, pd.DataFrame] = {}
+configs: dict[str, RunConfig] = {}
 tasks: dict[str, int] = {}
 datasets: dict[str, str] = {}
 for name in chosen:
@@ -262,6 +319,7 @@ for name in chosen:
                 f"Run page or run it in the background.", icon=":material/hourglass_empty:")
         continue
     data[name] = frame
+    configs[name] = config
     n = frame["n_tasks"].dropna().iloc[-1] if "n_tasks" in frame else None
     tasks[name] = int(n) if n else 1
     datasets[name] = config.dataset
@@ -272,8 +330,21 @@ if not data:
 full = [n for n in data if datasets[n] == PAPER_DATASET and tasks[n] == PAPER_TASKS]
 subsets = [n for n in data if datasets[n] == PAPER_DATASET and tasks[n] != PAPER_TASKS]
 show_reference = bool(full) and any(m in PAPER for m in measures)
-st.plotly_chart(solve_rate_chart(data, tasks, measures, scale, show_reference),
+chart_data, chart_tasks, bands = data, tasks, {}
+if grouped:
+    chart_data, chart_tasks = {}, {}
+    for label, names in seed_groups(configs).items():
+        chart_tasks[label] = tasks[names[0]]
+        if len(names) == 1:
+            chart_data[label] = data[names[0]]
+            continue
+        mean, lo, hi = combine([data[n] for n in names])
+        chart_data[label], bands[label] = mean, (lo, hi)
+st.plotly_chart(solve_rate_chart(chart_data, chart_tasks, measures, scale, show_reference,
+                                 bands, int(smooth)),
                 config=plotly_config("codeit_solve_rate"), key="mx_solve_chart")
+if grouped and not bands:
+    st.caption("No two of the chosen runs differ only in their seed: nothing to group.")
 notes = []
 if full:
     notes.append(f"Reference lines: the paper's "
