@@ -17,10 +17,11 @@ import os
 import signal
 import sqlite3
 import sys
-import time
 import traceback
 from dataclasses import fields
 from typing import Any
+
+from tqdm import tqdm
 
 from codeit_core.execute import ExecutorError
 from codeit_core.ray_exec import RAY_INSTALL, ray_available
@@ -104,35 +105,51 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
 
 
 class ProgressBar:
-    """One line per phase on stderr: redrawn in place on a terminal, else printed once."""
+    """One line per phase on stderr: a tqdm bar redrawn in place on a terminal; elsewhere
+    (run.log of a background run) one line ``  {phase}: {done}/{total}`` per finished phase.
 
-    def __init__(self, stream: Any = sys.stderr) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
-        self.phase = None
-        self.last = 0.0
-        self.started = 0.0
+    Called as ``progress(phase, done, total)``: a new bar starts when the phase changes, and
+    the bar is closed when ``done >= total``.
+    """
+
+    def __init__(self, stream: Any = None) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = self.stream.isatty()
+        self.phase: str | None = None
+        self.bar: tqdm | None = None  # the open bar of `phase`; None once it is closed
+        self.done = 0
+        self.total = 0
 
     def __call__(self, phase: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        finished = total and done >= total
         if phase != self.phase:
+            self._close()
             self.phase = phase
-            self.last = 0.0
-            self.started = now
-        if self.tty and (finished or now - self.last > 0.1):
-            width = 30
-            filled = int(width * done / total) if total else 0
-            elapsed = now - self.started
-            eta = (f" ETA {elapsed * (total - done) / done:4.0f} s" if done and not finished
-                   else f" {elapsed:5.1f} s")
-            self.stream.write(f"\r  {phase:<26} [{'#' * filled}{'.' * (width - filled)}] "
-                              f"{done}/{total}{eta}" + ("\n" if finished else ""))
-            self.stream.flush()
-            self.last = now
-        elif not self.tty and finished:
-            self.stream.write(f"  {phase}: {done}/{total}\n")
-            self.stream.flush()
+            self.bar = self._open(total)
+        elif self.bar is None:
+            if done >= total:  # this phase's bar is closed: a repeated last call
+                return
+            self.bar = self._open(total)  # the same phase, started again
+        if total != self.total or done < self.done:
+            self.bar.reset(total=total)
+            self.done, self.total = 0, total
+        self.bar.update(done - self.done)
+        self.done = done
+        if total and done >= total:
+            self._close()
+            if not self.tty:  # what logs and tests read
+                self.stream.write(f"  {phase}: {done}/{total}\n")
+                self.stream.flush()
+
+    def _open(self, total: int) -> tqdm:
+        self.done, self.total = 0, total
+        # disabled off a terminal: a log gets the one line per phase above, not redraws
+        return tqdm(total=total, desc=f"  {self.phase}", file=self.stream, leave=True,
+                    dynamic_ncols=True, disable=not self.tty)
+
+    def _close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 def print_row(metrics: dict[str, Any], header: bool = False) -> None:

@@ -129,3 +129,18 @@ def test_every_config_field_is_an_option_of_run_with_its_doc():
     for name in names:
         assert f"--{name.replace('_', '-')}" in help_text
         assert docs[name][:30] in help_text, name
+
+
+def test_the_progress_bar_writes_one_line_per_finished_phase_to_a_log():
+    import io
+
+    from codeit_core.cli_run import ProgressBar
+
+    log = io.StringIO()  # not a terminal, as run.log of a background run
+    bar = ProgressBar(log)
+    for done in range(0, 11, 5):
+        bar("seed: mutants", done, 10)
+    bar("seed: mutants", 10, 10)  # a repeated last call adds nothing
+    bar("execute", 0, 4)
+    bar("execute", 4, 4)
+    assert log.getvalue() == "  seed: mutants: 10/10\n  execute: 4/4\n"
