@@ -51,6 +51,7 @@ CREATE INDEX IF NOT EXISTS experiences_priority ON experiences (priority DESC, i
 CREATE INDEX IF NOT EXISTS experiences_pool_priority ON experiences (pool, priority DESC, id DESC);
 CREATE INDEX IF NOT EXISTS experiences_task ON experiences (task_id, priority DESC, id DESC);
 CREATE INDEX IF NOT EXISTS experiences_iteration ON experiences (iteration, priority DESC, id DESC);
+CREATE INDEX IF NOT EXISTS experiences_sample ON experiences (sample_id) WHERE sample_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS samples (
     id              INTEGER PRIMARY KEY,
     iteration       INTEGER NOT NULL,
