@@ -277,16 +277,18 @@ class RunStore:
             out.append({"id": row[0], "priority": row[1]} if row else None)
         return out
 
-    def priority_spread(self, limit: int) -> list[tuple[str, int, float]]:
+    def priority_spread(self, limit: int) -> tuple[list[tuple[str, int, float]], int]:
         """(pool, length, priority) of every experience, or of an even, deterministic spread
-        of `limit` of them when there are more (the same picture on every call)."""
-        if self.experience_count() <= limit:
+        of `limit` of them when there are more (the same picture on every call); and how
+        many experiences there are."""
+        total = self.experience_count()
+        if total <= limit:
             return self.conn.execute("SELECT pool, length, priority FROM experiences"
-                                     ).fetchall()
+                                     ).fetchall(), total
         return self.conn.execute(
             "SELECT pool, length, priority FROM experiences WHERE id IN (SELECT id FROM "
             "experiences ORDER BY (id * 2654435761) % 4294967296 LIMIT ?)",
-            (limit,)).fetchall()
+            (limit,)).fetchall(), total
 
     def candidate_summary(self, scope: str) -> list[tuple[str, int, int, float]]:
         """(task id, iteration, whether a top-3 candidate is right on the test, the best

@@ -73,10 +73,8 @@ def load_metrics(path: str, stamp: float) -> pd.DataFrame:
 def load_distribution(path: str, stamp: float) -> tuple[pd.DataFrame, int]:
     """(pool, length, priority) of the run's experiences — all of them, or an even spread
     of DISTRIBUTION_ROWS chosen in SQL when there are more — and the total count."""
-    store = RunStore(run_db(Path(path)))
-    frame = pd.DataFrame(store.priority_spread(DISTRIBUTION_ROWS),
-                         columns=["pool", "length", "priority"])
-    return frame, store.experience_count()
+    rows, total = RunStore(run_db(Path(path))).priority_spread(DISTRIBUTION_ROWS)
+    return pd.DataFrame(rows, columns=["pool", "length", "priority"]), total
 
 
 def default_runs(names: list[str]) -> list[str]:
