@@ -24,6 +24,7 @@ without mutants. The loop reads them only as the flags of `RunConfig.switches()`
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
@@ -130,7 +131,15 @@ class CodeItLoop:
         self.executor = executor or executor_for(c)
         self.progress = progress or (lambda phase, done, total: None)
         self.search_result: Any = None  # the search tasks' full result, once seeded here
-        self.state = self._resume_state()
+        try:
+            self.state = self._resume_state()
+        except BaseException as e:
+            self.close()
+            if isinstance(e, sqlite3.DatabaseError) and not (
+                    isinstance(e, sqlite3.OperationalError) and "locked" in str(e)):
+                # the header read, the rows where the run stands did not
+                raise RunDamagedError(run_dir.damaged(run_dir.db_path, e)) from None
+            raise
 
     # ------------------------------------------------------------------ lifecycle
 

@@ -32,10 +32,20 @@ def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
 
 
 def garble(path: Path) -> None:
-    """Overwrite 8 KB in the middle of the file (pages of rows, as a bad disk would)."""
-    size = path.stat().st_size
+    """Overwrite 8 KB of pages of rows, as a bad disk would: the first page of the
+    iterations table (every resume reads it; where a bad block falls elsewhere, `check`
+    finds it and the run notices when it reads it)."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        page = conn.execute("SELECT MIN(pageno) FROM dbstat WHERE name = 'iterations'"
+                            ).fetchone()[0]
+    finally:
+        conn.close()
     with open(path, "r+b") as f:
-        f.seek(size // 2)
+        f.seek((page - 1) * page_size)
         f.write(bytes((i * 37 + 11) % 256 for i in range(8192)))
 
 
