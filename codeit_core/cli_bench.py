@@ -52,6 +52,39 @@ def _arguments(p: argparse.ArgumentParser) -> None:
                         "(seeding included; the long protocol's default is 3600)")
     p.add_argument("--mutants", help="mutation protocol: comma-separated mutant budgets "
                    "(default 9600,19200)")
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                   help="override any run config field, e.g. --set search_experiences=8 "
+                        "(repeatable; `run --help` lists the fields)")
+
+
+def config_overrides(pairs: Sequence[str]) -> dict[str, object]:
+    """`FIELD=VALUE` pairs as RunConfig overrides, each value of its field's type."""
+    from dataclasses import fields
+
+    from codeit_core.runs import RunConfig
+
+    kinds = {f.name: type(f.default) for f in fields(RunConfig)
+             if f.name not in ("policy_options", "ablation", "policy")}
+    out: dict[str, object] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        name = name.strip().replace("-", "_")
+        if not sep or name not in kinds:
+            raise ValueError(f"--set {pair!r}: expected FIELD=VALUE with FIELD one of "
+                             f"{', '.join(sorted(kinds))}")
+        kind = kinds[name]
+        try:
+            if kind is bool:
+                if text.lower() not in ("true", "false", "1", "0"):
+                    raise ValueError
+                out[name] = text.lower() in ("true", "1")
+            else:
+                out[name] = kind(text)
+        except ValueError:
+            words = {bool: "true or false", int: "an integer", float: "a number"}
+            raise ValueError(f"--set {pair!r}: {name} takes "
+                             f"{words.get(kind, kind.__name__)}") from None
+    return out
 
 
 def main(args: argparse.Namespace) -> int:
@@ -70,6 +103,7 @@ def main(args: argparse.Namespace) -> int:
                                  f"9600,19200") from None
             if not budgets or min(budgets) < 1:
                 raise ValueError("--mutants: every budget must be at least 1")
+        overrides.update(config_overrides(args.set))
         options = json.loads(args.policy_options)
         if not isinstance(options, dict):
             raise ValueError("--policy-options must be a JSON object")

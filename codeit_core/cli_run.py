@@ -241,6 +241,9 @@ def main(args: argparse.Namespace) -> int:
                       f"candidates, {found['solved']} tasks solved (top-3)"
                       + (" [cached]" if found.get("cached") else
                          f" in {found['seconds']} s"), flush=True)
+            if summary.get("search_experiences"):
+                print(f"search-task experiences: {summary['search_experiences']} relabeled "
+                      f"candidates in the policy pool", flush=True)
         for i, row in enumerate(loop.metrics_table()):
             print_row(row, header=i == 0)
         header = [not loop.metrics_table()]

@@ -37,7 +37,7 @@ from codeit_core.grids import Grid
 from codeit_core.metrics import score_iteration
 from codeit_core.policies import Policy, Pretrains, ReportsParents, ReportsSampleStats, \
     make_policy
-from codeit_core.relabel import POLICY_POOL, SEED_POOL, Experience, not_relabeled, relabel, \
+from codeit_core.relabel import POLICY_POOL, POOLS, SEED_POOL, Experience, not_relabeled, relabel, \
     rewards
 from codeit_core.runs import RunConfig, RunDamagedError, RunDir, numpy_rng, python_rng
 from codeit_core.steps import BY_NAME, ITERATION, LAST_PHASE, NEW, STARTED, step_after
@@ -261,15 +261,17 @@ class CodeItLoop:
                 if e is not None:
                     experiences.append(e)
             search = self._search_tasks(references, mutants)
+            learned = self._search_experiences(search)
             summary = {"reference_programs": len(references), "mutants": len(mutants),
                        "random_programs": len(randoms),
                        "seed_experiences": len(experiences),
+                       "search_experiences": len(learned),
                        "search": search.stats if search else None,
                        "seconds": round(time.perf_counter() - started, 2)}
             s.set(**{k: v for k, v in summary.items() if k != "search"},
                   search_solved=search.stats.get("solved") if search else None)
             with transaction(self.conn):
-                self.buffer.add(experiences)
+                self.buffer.add(experiences + learned)
                 # A1 learns from search tasks instead of its own samples (store())
                 self.run_store.record_seed(
                     summary, search.top3() if search else None,
@@ -313,6 +315,35 @@ class CodeItLoop:
         self.search_result = result
         return result
 
+    def _search_experiences(self, search: Any) -> list[Experience]:
+        """Relabeled search tasks for the policy pool (``search_experiences`` per task):
+        each search task's best candidates by the metric's rank — never by the test
+        outcome —, run again on its demonstration inputs, one per distinct set of outputs
+        (mutants often differ only in text); without relabeling (A2) only those that solve
+        every demonstration."""
+        k = self.config.search_experiences
+        if k <= 0 or search is None:
+            return []
+        picks = [(self.tasks_by_id[tid], text)
+                 for tid, ranked in sorted(search.ranked(4 * k).items())
+                 for _, text in ranked]
+        results = self.executor.run_batch(
+            [(text, task.demo_inputs) for task, text in picks],
+            progress=lambda d, n: self.progress("seed: search-task experiences", d, n))
+        kept: dict[str, set[tuple]] = {}
+        out: list[Experience] = []
+        for (task, text), res in zip(picks, results):
+            outputs = tuple(r.output for r in res)
+            seen = kept.setdefault(task.id, set())
+            if len(seen) >= k or outputs in seen:
+                continue
+            e = relabel(task, text, list(outputs), 0, POLICY_POOL,
+                        relabeling=self.switches.relabels)
+            if e is not None:
+                seen.add(outputs)
+                out.append(e)
+        return out
+
     # ------------------------------------------------------------------ the five steps
 
     def _begin(self) -> None:
@@ -333,9 +364,11 @@ class CodeItLoop:
             self.progress("learn", 0, 1)
             pretrain_stats: dict[str, float] = {}
             if it == 1 and self.switches.pretrains and isinstance(self.policy, Pretrains):
-                # Pretraining on the whole seed pool (ablation A4 skips it: random weights).
-                seed_pool = self.buffer.load([int(i) for i in
-                                              self.buffer.sampling_weights(SEED_POOL)[0]])
+                # Pretraining on the whole seed pool and, when the run learns from search
+                # tasks, their experiences (the policy pool holds nothing else before the
+                # first Sample); ablation A4 skips it: random weights.
+                seed_pool = self.buffer.load([int(i) for pool in POOLS for i in
+                                              self.buffer.sampling_weights(pool)[0]])
                 pretrain_stats = self.policy.pretrain(seed_pool, python_rng(self.config.seed,
                                                                             "pretrain"))
             training = self.buffer.sample(self.config.learn_size, numpy_rng(self.config.seed, it,

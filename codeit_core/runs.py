@@ -160,6 +160,13 @@ class RunConfig:
     """mutants run on every task of the search set ("search tasks", the paper's mutation
     baseline, merged into the headline count; 0 turns the search off, as does A6): the seed
     pool's mutants first, then more from the same reference programs"""
+    search_experiences: int = 128
+    """relabeled search tasks to learn from: per search task, up to this many of its
+    candidates (search programs exact on at least one of its demonstrations, the best by
+    demo accuracy then shortness, one per distinct set of outputs), relabeled on the task's
+    demonstration inputs and stored in the policy pool at seeding, so the policy pretrains
+    and learns on them (0: none, the paper's setup; the search tasks then only join the
+    headline count)"""
     seed_random_programs: int = 0
     """random programs (that run on a training task) added to the seed pool"""
     random_program_length: int = 4
@@ -190,8 +197,8 @@ class RunConfig:
         for name in ("iterations", "samples_per_task", "learn_size"):
             if getattr(self, name) < 1:
                 raise bad(name, f"must be at least 1, got {getattr(self, name)}")
-        for name in ("capacity", "seed_mutants", "search_mutants", "seed_random_programs",
-                     "workers"):
+        for name in ("capacity", "seed_mutants", "search_mutants", "search_experiences",
+                     "seed_random_programs", "workers"):
             if getattr(self, name) < 0:
                 raise bad(name, f"must be 0 or more, got {getattr(self, name)}")
         if not 0.0 < self.temperature <= 5.0:

@@ -99,6 +99,12 @@ class SearchResult:
     def top3(self, n_mutants: int | None = None) -> dict[str, list[tuple[SearchCandidate, str]]]:
         """Per task, its top-3 candidates among the reference programs and the programs of
         the first `n_mutants` mutant samples (all when None), as (candidate, text)."""
+        return self.ranked(3, n_mutants)
+
+    def ranked(self, k: int, n_mutants: int | None = None
+               ) -> dict[str, list[tuple[SearchCandidate, str]]]:
+        """Per task, its best `k` candidates (the metric's rank: demo accuracy, then the
+        shorter program; never the test outcome), as (candidate, text)."""
         from codeit_core.metrics import rank_key
 
         limit = len(self.programs) if n_mutants is None else self.programs_within(n_mutants)
@@ -106,7 +112,7 @@ class SearchResult:
         for c in self.candidates:
             if c.program < limit:
                 by_task.setdefault(c.task_id, []).append((c, self.programs[c.program]))
-        return {t: sorted(cs, key=lambda ct: rank_key(ct[0].demo_accuracy, ct[1]))[:3]
+        return {t: sorted(cs, key=lambda ct: rank_key(ct[0].demo_accuracy, ct[1]))[:k]
                 for t, cs in by_task.items()}
 
     def solved(self, n_mutants: int | None = None) -> set[str]:

@@ -67,6 +67,21 @@ def test_bench_runs_end_to_end_on_a_tiny_budget(tmp_path):
     assert 0 < row["resident_mb"] <= row["peak_memory_mb"]["self"]
 
 
+def test_bench_sets_any_config_field_and_refuses_an_unknown_one(tmp_path):
+    report = bench(tmp_path, "--protocol", "smoke", "--policy", "mutation", "--tasks", "3",
+                   "--iterations", "1", "--seed-mutants", "30", "--search-mutants", "60",
+                   "--no-control", "--set", "search_experiences=2", "--set", "temperature=0.7")
+    assert report["config"]["search_experiences"] == 2
+    assert report["config"]["temperature"] == 0.7
+    assert report["runs"]["learning"]["seed"]["search_experiences"] > 0
+    for bad, why in (("bogus=1", "FIELD one of"), ("search_experiences=many", "takes an integer"),
+                     ("search_experiences", "FIELD=VALUE")):
+        result = codeit("bench", "--protocol", "smoke", "--json", str(tmp_path / "x.json"),
+                        "--set", bad)
+        assert result.returncode == 2 and why in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+
+
 def test_bench_mutation_protocol_reports_the_baseline_curve(tmp_path):
     report = bench(tmp_path, "--protocol", "mutation", "--tasks", "4", "--mutants", "20,40",
                    "--seed-mutants", "10")

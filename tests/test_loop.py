@@ -18,9 +18,10 @@ from codeit_core.runs import ABLATIONS, SWITCHED_OFF, ConfigError, RunConfig, Ru
 from codeit_core.steps import PHASES
 from helpers import ROOT
 
+# the paper's setup: the policy pool holds the policy's own experiences only
 SMALL = dict(dataset="arc1-train", tasks="6", policy="mutation", samples_per_task=8,
-             learn_size=200, seed_mutants=40, search_mutants=40, workers=2,
-             iterations=2)
+             learn_size=200, seed_mutants=40, search_mutants=40, search_experiences=0,
+             workers=2, iterations=2)
 
 
 def make_loop(tmp_path, name="run", **changes) -> CodeItLoop:

@@ -103,7 +103,8 @@ def test_create_a_run_and_step_one_meta_iteration(runs_root):
     assert any(m.label == "seed experiences" and int(m.value) > 200 for m in at.metric)
     # the search tasks: their summary line, then the chosen task's top-3 search candidates
     with CodeItLoop.open(RunDir(runs_root / "tiny")) as loop:
-        search = get_meta(loop.conn, "seeded")["search"]
+        seeded = get_meta(loop.conn, "seeded")
+        search = seeded["search"]
         stored = {tid: [(r, p, ok) for r, p, ok in loop.conn.execute(
             "SELECT rank, program, test_correct FROM search_candidates WHERE task_id = ? "
             "ORDER BY rank", (tid,))] for tid in ("007bbfb7", "00d62c1b", "017c7c7b")}
@@ -155,7 +156,9 @@ def test_create_a_run_and_step_one_meta_iteration(runs_root):
     fates = {f for d in frames if "experience" in d for f in d["experience"]}
     assert any(f.startswith(("stored", "not relabeled")) for f in fates), fates
     # store: how many, with priorities
-    assert int(labels["stored"]) >= 0 and int(labels["policy pool"]) == int(labels["stored"])
+    # the policy pool: this iteration's experiences and the search tasks' (seeding)
+    assert int(labels["stored"]) >= 0
+    assert int(labels["policy pool"]) == int(labels["stored"]) + seeded["search_experiences"]
     # score: the five solve counts out of 3 tasks, the engine's numbers
     with CodeItLoop.open(RunDir(runs_root / "tiny")) as loop:
         scored = json.loads(loop.conn.execute(

@@ -311,3 +311,31 @@ def test_a_worker_frozen_from_outside_is_replaced_and_the_search_completes(cpu_s
                 for c in r.candidates if (c.task_id, r.programs[c.program][:200]) not in lost}
 
     assert rows(result) == rows(expected) and result.solved() == expected.solved()
+
+
+def test_a_run_can_learn_from_its_search_tasks(tmp_path):
+    config = RunConfig(**{**SMALL, "search_experiences": 2})
+    with CodeItLoop.create(RunDir(tmp_path / "run"), config) as loop:
+        summary = loop.seed()
+        ranked = loop.search_result.ranked(8)
+        rows = loop.conn.execute(
+            "SELECT task_id, program, outputs, demo_accuracy, iteration, sample_id FROM "
+            "experiences WHERE pool = 'policy'").fetchall()
+        assert summary["search_experiences"] == len(rows) > 0
+        by_task: dict[str, list] = {}
+        for tid, program, outputs, accuracy, iteration, sample_id in rows:
+            by_task.setdefault(tid, []).append(outputs)
+            # a candidate of that task (exact on a demonstration), never a sample
+            assert program in {text for _, text in ranked[tid]}
+            assert accuracy > 0 and iteration == 0 and sample_id is None
+        for outputs in by_task.values():
+            assert len(outputs) <= 2 and len(set(outputs)) == len(outputs)
+    no_hindsight = RunConfig(**{**SMALL, "search_experiences": 2, "ablation": "A2"})
+    with CodeItLoop.create(RunDir(tmp_path / "a2"), no_hindsight) as loop:
+        loop.seed()
+        assert {a for (a,) in loop.conn.execute(
+            "SELECT demo_accuracy FROM experiences WHERE pool = 'policy'")} <= {1.0}
+    off = RunConfig(**{**SMALL, "search_experiences": 0})  # the paper's setup
+    with CodeItLoop.create(RunDir(tmp_path / "off"), off) as loop:
+        assert loop.seed()["search_experiences"] == 0
+        assert loop.buffer.size("policy") == 0

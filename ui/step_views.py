@@ -62,6 +62,11 @@ def show_seed(loop: CodeItLoop) -> None:
                 f"one.", icon=":material/info:")
     else:
         show_search(loop, summary["search"])
+        if summary.get("search_experiences"):
+            st.caption(f"{summary['search_experiences']:,} of these candidates (up to "
+                       f"{loop.config.search_experiences} per task, one per distinct set of "
+                       f"outputs) were relabeled on their task's demonstration inputs and "
+                       f"stored in the policy pool: the policy pretrains and learns on them.")
 
 
 def show_search(loop: CodeItLoop, stats: dict[str, Any]) -> None:

@@ -191,7 +191,7 @@ def detail(run: Path, buffer: ReplayBuffer, exp_id: int, dataset: str | None) ->
         m[1].metric("demo accuracy", f"{info['demo_accuracy']:.0%}")
         m[2].metric("pixel accuracy", f"{info['pixel_accuracy']:.0%}")
         sample = (info["sample_id"] if info["sample_id"] is not None else
-                  "none (seed)" if info["pool"] == "seed" else "none (search task, A1)")
+                  "none (seed)" if info["pool"] == "seed" else "none (search task)")
         st.markdown(f"**parent task** `{info['task_id']}`  \n"
                     f"**pool** {info['pool']} · **iteration** {info['iteration']} · "
                     f"**lines** {info['length']} · **pairs** {info['n_pairs']}  \n"
