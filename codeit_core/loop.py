@@ -37,8 +37,8 @@ from codeit_core.grids import Grid
 from codeit_core.metrics import score_iteration
 from codeit_core.policies import Policy, Pretrains, ReportsParents, ReportsSampleStats, \
     make_policy
-from codeit_core.relabel import POLICY_POOL, POOLS, SEED_POOL, Experience, not_relabeled, relabel, \
-    rewards
+from codeit_core.relabel import POLICY_POOL, POOLS, SEED_POOL, Experience, not_relabeled, \
+    relabel, rewards
 from codeit_core.runs import RunConfig, RunDamagedError, RunDir, numpy_rng, python_rng
 from codeit_core.steps import BY_NAME, ITERATION, LAST_PHASE, NEW, STARTED, step_after
 from codeit_core.store import RunStore
@@ -450,7 +450,8 @@ class CodeItLoop:
                     "" if first is None else _error_words(res[first], first, len(task.train))))
             with transaction(self.conn):
                 self.run_store.add_samples(it, records, self.state.parents)
-                self._set_phase(BY_NAME["execute"].leaves, sampled=self.state.n_sampled, unique=len(records),
+                self._set_phase(BY_NAME["execute"].leaves, sampled=self.state.n_sampled,
+                                unique=len(records),
                                 valid=sum(s.valid for s in records),
                                 solved_a_demo=sum(s.demo_accuracy > 0 for s in records),
                                 sample_seconds=self.state.metrics.get("sample_seconds"),
