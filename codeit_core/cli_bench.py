@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import fields
 from typing import Sequence
 
 from codeit_core.runs import ABLATIONS, POLICIES, ConfigError
@@ -58,13 +59,14 @@ def _arguments(p: argparse.ArgumentParser) -> None:
 
 
 def config_overrides(pairs: Sequence[str]) -> dict[str, object]:
-    """`FIELD=VALUE` pairs as RunConfig overrides, each value of its field's type."""
-    from dataclasses import fields
-
+    """`FIELD=VALUE` pairs as RunConfig overrides, each value of its field's type (the
+    types `run`'s options use)."""
+    from codeit_core.cli_run import OVERRIDES, TYPES
     from codeit_core.runs import RunConfig
 
-    kinds = {f.name: type(f.default) for f in fields(RunConfig)
-             if f.name not in ("policy_options", "ablation", "policy")}
+    kinds = {f.name: TYPES[f.type] for f in fields(RunConfig)
+             if f.name in OVERRIDES and f.name not in ("ablation", "policy")}
+    words = {int: "an integer", float: "a number"}
     out: dict[str, object] = {}
     for pair in pairs:
         name, sep, text = pair.partition("=")
@@ -72,18 +74,11 @@ def config_overrides(pairs: Sequence[str]) -> dict[str, object]:
         if not sep or name not in kinds:
             raise ValueError(f"--set {pair!r}: expected FIELD=VALUE with FIELD one of "
                              f"{', '.join(sorted(kinds))}")
-        kind = kinds[name]
         try:
-            if kind is bool:
-                if text.lower() not in ("true", "false", "1", "0"):
-                    raise ValueError
-                out[name] = text.lower() in ("true", "1")
-            else:
-                out[name] = kind(text)
+            out[name] = kinds[name](text)
         except ValueError:
-            words = {bool: "true or false", int: "an integer", float: "a number"}
             raise ValueError(f"--set {pair!r}: {name} takes "
-                             f"{words.get(kind, kind.__name__)}") from None
+                             f"{words.get(kinds[name], 'text')}") from None
     return out
 
 
