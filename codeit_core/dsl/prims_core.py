@@ -61,11 +61,35 @@ def order_key(value: PyAny) -> tuple:
     t = type(value)
     if t is int or t is bool:
         return (0, int(value))
+    # Equal values have equal keys (1 and True included), so a key computed once serves
+    # every equal value: a search orders the same cells and objects again and again.
+    try:
+        return _ORDER_KEYS[value]
+    except KeyError:
+        hashable = True
+    except TypeError:  # not a DSL value (a list, say): ordered all the same, not kept
+        hashable = False
     if t is tuple:
-        return (1, tuple(map(order_key, value)))
-    if t is frozenset:
-        return (2, tuple(sorted(map(order_key, value))))
-    return (3, getattr(value, "__qualname__", type(value).__name__))
+        key = (1, tuple(map(order_key, value)))
+    elif t is frozenset:
+        key = (2, tuple(sorted(map(order_key, value))))
+    else:
+        key = (3, getattr(value, "__qualname__", t.__name__))
+    if hashable:
+        global _order_keys_weight
+        _order_keys_weight += 1 + (len(value) if t is tuple or t is frozenset else 0)
+        if _order_keys_weight > _ORDER_KEYS_MAX_WEIGHT:
+            _ORDER_KEYS.clear()
+            _order_keys_weight = 0
+        _ORDER_KEYS[value] = key
+    return key
+
+
+# Keys of order_key, bounded by the elements they hold (~16 bytes each): cleared whole
+# when full. A search's working set is the values of one input.
+_ORDER_KEYS: dict = {}
+_ORDER_KEYS_MAX_WEIGHT = 1 << 20
+_order_keys_weight = 0
 
 
 def _ordered(container: tuple | frozenset) -> tuple:
