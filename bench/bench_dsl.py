@@ -97,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from", dest="source", required=True, metavar="CACHE",
                         help="a cached search result (.json.gz): its programs and tasks")
     parser.add_argument("--tasks", type=int, default=12)
+    parser.add_argument("--task-ids", default="",
+                        help="comma-separated task ids of the cached result instead")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=5.0)
     parser.add_argument("--json", metavar="OUT", help="also write the results as JSON")
@@ -105,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     with gzip.open(args.source, "rt") as f:
         cached = json.load(f)
     programs, task_ids = cached["programs"], cached["task_ids"][:args.tasks]
+    if args.task_ids:
+        task_ids = [t for t in args.task_ids.split(",") if t]
     datasets = {}
     for name in ("arc1-train", "arc1-eval"):
         datasets.update({t.id: t for t in load_dataset(name)})
