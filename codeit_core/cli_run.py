@@ -26,7 +26,7 @@ from tqdm import tqdm
 from codeit_core.execute import ExecutorError
 from codeit_core.ray_exec import RAY_INSTALL, ray_available
 from codeit_core.runs import ABLATIONS, EXECUTORS, POLICIES, ConfigError, RunConfig, RunDir, \
-    disk_full, field_docs
+    disk_full, field_docs, write_atomic
 from codeit_core.runlock import RunBusyError, WriterLock
 from codeit_core.tasks import TaskFormatError, UnknownDatasetError, UnknownTaskError
 
@@ -177,6 +177,7 @@ def main(args: argparse.Namespace) -> int:
             print(f"error: --trace: {e}", file=sys.stderr)
             return 2
     lock = WriterLock(run_dir)
+    planned = None  # with --resume: the plan in config.json before this start
     try:
         if args.resume:
             if not run_dir.exists():
@@ -184,12 +185,10 @@ def main(args: argparse.Namespace) -> int:
                                   f"create one")
             lock.acquire()  # before anything is written, the config included
             config = run_dir.config()
-            if args.iterations is not None and args.iterations != config.iterations:
-                planned, config.iterations = config.iterations, args.iterations
+            planned = config.iterations
+            if args.iterations is not None and args.iterations != planned:
+                config.iterations = args.iterations
                 config.validate()
-                run_dir.config_path.write_text(config.to_json())
-                print(f"plan: {planned} → {config.iterations} meta-iterations (config.json "
-                      f"updated)", flush=True)
         else:
             config = config_from_args(args)
             if config.executor == "ray" and not ray_available():
@@ -203,6 +202,19 @@ def main(args: argparse.Namespace) -> int:
         lock.release()
         print(f"error: {e}", file=sys.stderr)
         return 2
+    if planned is not None and config.iterations != planned:
+        # the new plan is written once the run is known to open: a damaged run keeps its own
+        try:
+            write_atomic(run_dir.config_path, config.to_json())
+        except OSError as e:
+            loop.close()
+            lock.release()
+            print(f"error: cannot write the new plan to {run_dir.config_path}: "
+                  f"{e.strerror or e}", file=sys.stderr)
+            return 2
+        loop.config.iterations = config.iterations
+        print(f"plan: {planned} → {config.iterations} meta-iterations (config.json "
+              f"updated)", flush=True)
 
     stop = {"signal": False}
 

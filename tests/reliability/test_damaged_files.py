@@ -97,11 +97,14 @@ def damaged_copy(healthy: Path, where: Path, kind: str) -> Path:
 def test_a_damaged_file_gives_one_line_naming_it(healthy, tmp_path, kind):
     run = damaged_copy(healthy, tmp_path, kind)
     damaged = str(run / DAMAGES[kind][0])
+    plan = (run / "config.json").read_bytes()
     resumed = cli("run", "--run-dir", str(run), "--resume", "--iterations", "2")
     stats.add(AREA, "damaged files tried")
     text = resumed.stdout + resumed.stderr
     assert resumed.returncode != 0, text
     assert "Traceback" not in text and damaged in resumed.stderr, text
+    # the new plan (2 meta-iterations, not 1) is not written into a run that cannot open
+    assert (run / "config.json").read_bytes() == plan and "plan:" not in resumed.stdout
     errors = [line for line in resumed.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1, resumed.stderr
     checked = cli("check", "--run-dir", str(run))
