@@ -130,6 +130,34 @@ def test_runs_through_the_real_loop(tmp_path):
         assert loop.iteration == 2 and loop.policy.updates > 0
 
 
+def test_pretraining_reads_the_seed_and_the_search_task_experiences(tmp_path):
+    from codeit_core.loop import CodeItLoop
+    from codeit_core.relabel import POLICY_POOL, SEED_POOL
+    from codeit_core.runs import RunConfig, RunDir
+
+    base = dict(policy="neural", dataset="arc1-train", tasks="3c9b0459,6150a2bd,007bbfb7",
+                samples_per_task=4, learn_size=50, seed_mutants=20, search_mutants=60,
+                workers=2, iterations=1, policy_options={**TINY, "pretrain_seconds": 2.0})
+    for k in (2, 0):  # 0: the paper's setup, the seed pool alone
+        with CodeItLoop.create(RunDir(tmp_path / f"k{k}"), RunConfig(**base,
+                                                                    search_experiences=k)
+                               ) as loop:
+            summary = loop.seed()
+            read: list = []
+            pretrain = loop.policy.pretrain
+
+            def recording(experiences, rng, pretrain=pretrain, read=read):
+                read.extend(experiences)
+                return pretrain(experiences, rng)
+
+            loop.policy.pretrain = recording
+            loop.learn()
+            pools = [e.pool for e in read]
+            assert pools.count(SEED_POOL) == loop.buffer.size(SEED_POOL) > 0
+            assert pools.count(POLICY_POOL) == summary["search_experiences"]
+            assert (summary["search_experiences"] > 0) == (k > 0)
+
+
 def test_every_neural_option_is_a_documented_field():
     import dataclasses
 
