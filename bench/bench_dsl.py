@@ -29,7 +29,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from codeit_core import dsl  # noqa: E402
 from codeit_core.dsl.shared import SharedPlan  # noqa: E402
 from codeit_core.tasks import load_dataset  # noqa: E402
 
@@ -61,13 +60,7 @@ _PLAN: SharedPlan | None = None
 
 def _init(programs: list[str]) -> None:
     global _PLAN
-    parsed = []
-    for text in programs:
-        try:
-            parsed.append(dsl.parse(text))
-        except dsl.DSLError:
-            parsed.append(None)
-    _PLAN = SharedPlan(parsed)
+    _PLAN = SharedPlan.of_texts(programs)
     signal.signal(signal.SIGALRM, _alarm)
 
 

@@ -194,17 +194,10 @@ def _worker_main(conn: Any, progress: Any, programs: list[str], timeout: float,
                  memory_mb: int) -> None:
     """Compile `programs` once, then evaluate tasks sent on `conn` until it closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from codeit_core import dsl
     from codeit_core.dsl.shared import SharedPlan
     from codeit_core.execute import _Timeout, limit_memory
 
-    parsed = []
-    for text in programs:
-        try:
-            parsed.append(dsl.parse(text))
-        except dsl.DSLError:
-            parsed.append(None)
-    plan = SharedPlan(parsed)
+    plan = SharedPlan.of_texts(programs)
     # The plan is long-lived and DSL values hold no reference cycles: keep the cyclic
     # collector off the hot path (it would walk every live value again and again) and
     # collect the youngest generation once per task instead.

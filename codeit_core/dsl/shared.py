@@ -75,6 +75,20 @@ class SharedPlan:
 
         self.order: tuple[int, ...] = tuple(sorted(range(len(self.plans)), key=targets))
 
+    @classmethod
+    def of_texts(cls, texts: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> "SharedPlan":
+        """Program texts compiled into one plan; a text that does not parse is a program
+        that fails with a syntax error."""
+        from codeit_core.dsl.parser import parse
+
+        parsed: list[Program | None] = []
+        for text in texts:
+            try:
+                parsed.append(parse(text))
+            except DSLError:
+                parsed.append(None)
+        return cls(parsed, limits)
+
     def _arg_slot(self, arg: Any, slot_of: dict[str, int], keys: dict[tuple, int]) -> int:
         if isinstance(arg, Ref):
             return slot_of[arg.name]

@@ -817,7 +817,8 @@ class NeuralPolicy:
 
     def pretrain(self, experiences: Sequence[Experience], rng: random.Random
                  ) -> dict[str, float]:
-        """A few epochs on the seed pool, bounded by `pretrain_seconds`."""
+        """A few epochs on the given experiences (the loop gives the seed pool and the
+        search-task experiences), bounded by `pretrain_seconds`."""
         self._seed_torch(rng)
         started = time.perf_counter()
         deadline = started + float(self.options["pretrain_seconds"])
