@@ -351,6 +351,12 @@ class CodeItLoop:
             self.state = IterationState(iteration=self.state.iteration
                                         + (1 if self.state.phase == LAST_PHASE else 0))
 
+    def pretraining_pool(self) -> list[Experience]:
+        """What pretraining reads: every experience the buffer holds before the first
+        Sample (the seed pool and, when the run learns from search tasks, theirs)."""
+        return self.buffer.load([int(i) for pool in POOLS for i in
+                                 self.buffer.sampling_weights(pool)[0]])
+
     def learn(self) -> dict[str, float]:
         """1. Draw a training set by priority (pools mixed 9:1) and train one epoch."""
         if not self.is_seeded():
@@ -367,10 +373,8 @@ class CodeItLoop:
                 # Pretraining on the whole seed pool and, when the run learns from search
                 # tasks, their experiences (the policy pool holds nothing else before the
                 # first Sample); ablation A4 skips it: random weights.
-                seed_pool = self.buffer.load([int(i) for pool in POOLS for i in
-                                              self.buffer.sampling_weights(pool)[0]])
-                pretrain_stats = self.policy.pretrain(seed_pool, python_rng(self.config.seed,
-                                                                            "pretrain"))
+                pretrain_stats = self.policy.pretrain(self.pretraining_pool(),
+                                                      python_rng(self.config.seed, "pretrain"))
             training = self.buffer.sample(self.config.learn_size, numpy_rng(self.config.seed, it,
                                                                            "learn"), it)
             stats = self.policy.learn(training, python_rng(self.config.seed, it, "learn"))
