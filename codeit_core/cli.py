@@ -7,6 +7,8 @@
   check --run-dir DIR               say, file by file, whether a run is intact
   recover --run-dir DIR --to NEW    copy what a damaged run still holds into a new run
   run --run-dir DIR ...             CodeIt meta-iterations, resumable (see cli_run.py)
+  pretrain --out FILE               the neural policy pretrained on the seed pool, for
+                                    init_checkpoint (see pretrain.py)
   bench --protocol {mutation,tune,smoke,standard,long} --json OUT
                                     the paper's mutation baseline, or the default policy
                                     with a learning-off control (see bench.py)
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Sequence
 
 from codeit_core.tasks import DATASET_TITLES, dataset_names, load_dataset
@@ -90,6 +93,34 @@ def cmd_recover(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pretrain(args: argparse.Namespace) -> int:
+    """Pretrain the neural policy on a default run's seed pool and write its weights."""
+    from codeit_core.cli_run import ProgressBar, policy_options
+    from codeit_core.pretrain import metadata_path, pretrain_checkpoint
+    from codeit_core.runs import ConfigError
+
+    try:
+        options = policy_options(args.policy_option)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    progress = ProgressBar()
+    try:
+        meta = pretrain_checkpoint(Path(args.out), seed=args.seed,
+                                   seed_mutants=args.seed_mutants, options=options,
+                                   workers=args.workers, progress=progress)
+    except (ConfigError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    p = meta["pretrain"]
+    print(f"pretrained on {meta['seed_pool']['experiences']} seed experiences "
+          f"({p.get('epochs', 0):g} epochs, loss {p.get('first_loss', '?')} → "
+          f"{p.get('loss', '?')}) in {meta['seconds']:g} s")
+    print(f"wrote {args.out} and {metadata_path(Path(args.out))}; start a run from it with "
+          f"--policy-option init_checkpoint={args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m codeit_core",
                                      description="CodeIt engine, headless.")
@@ -107,6 +138,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run-dir", required=True, help="the damaged run (only read)")
     p.add_argument("--to", required=True, help="the new run directory (must not exist)")
     p.set_defaults(func=cmd_recover)
+    p = sub.add_parser("pretrain", help="pretrain the neural policy on the seed pool and "
+                       "write its weights (for the policy option init_checkpoint)")
+    p.add_argument("--out", required=True, help="the checkpoint file to write (its "
+                   "metadata goes beside it, .json)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the seed pool's mutants and "
+                   "of pretraining, as a run's --seed (default 0)")
+    p.add_argument("--seed-mutants", type=int, default=None, help="mutants in the seed pool "
+                   "(default: a run's default)")
+    p.add_argument("--workers", type=int, default=0, help="executor worker processes for "
+                   "seeding (0: one per core)")
+    p.add_argument("--policy-option", action="append", default=[], metavar="KEY=VALUE",
+                   help="a neural policy option, as for run (e.g. epochs_pretrain=8)")
+    p.set_defaults(func=cmd_pretrain)
     from codeit_core import cli_bench, cli_exec, cli_run
 
     cli_exec.add_parser(sub)

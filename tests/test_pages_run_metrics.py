@@ -260,6 +260,25 @@ def test_the_form_sets_every_config_field(runs_root):
     assert (config["seed_random_programs"], config["random_program_length"]) == (5, 3)
 
 
+def test_the_demo_preset_fills_a_run_from_the_bundled_weights(runs_root):
+    at = open_page("views/run.py")
+    at.number_input(key="nr_samples_per_task").set_value(7)  # changed before the preset
+    at.button(key="nr_demo").click().run()
+    no_failure(at)
+    assert at.text_input(key="nr_name").value.startswith("demo-")
+    assert at.text_input(key="nr_tasks").value == "40"
+    assert at.number_input(key="nr_samples_per_task").value == RunConfig().samples_per_task
+    assert any("Demo preset filled in" in c.value for c in at.caption)
+    name = at.text_input(key="nr_name").value
+    submit(at)
+    config = json.loads((runs_root / name / "config.json").read_text())
+    assert config["policy_options"] == {"init_checkpoint": "bundled"}
+    assert (config["dataset"], config["tasks"], config["policy"]) == ("arc1-eval", "40",
+                                                                      "neural")
+    assert config["search_mutants"] == config["seed_mutants"] == RunConfig().seed_mutants
+    assert not any("Demo preset filled in" in c.value for c in at.caption)
+
+
 def test_an_unknown_task_or_bad_name_is_named(runs_root):
     at = open_page("views/run.py")
     fill_tiny(at, "bad")

@@ -123,6 +123,11 @@ def show_learn(loop: CodeItLoop, it: int) -> None:
                      hide_index=True, width="stretch")
         st.caption(f"{m.get('learn_seconds', 0):.2f} s · checkpoint "
                    f"`{loop.dir.checkpoint(it).name}`")
+        if stats.get("pretrain_from_checkpoint"):
+            st.caption("No pretraining: the policy started from the pretrained weights of "
+                       f"init_checkpoint `{loop.config.policy_options.get('init_checkpoint')}`"
+                       " (made by `python -m codeit_core pretrain` on ARC-AGI-1 training "
+                       "tasks).")
     with right:
         drawn = loop.state.training_set
         if drawn:

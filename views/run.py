@@ -124,6 +124,9 @@ def step_note(loop: CodeItLoop, name: str) -> str:
     c = loop.config
     if name == "learn" and loop.iteration == 1 and c.policy == "neural" and \
             loop.switches.pretrains:
+        if c.policy_options.get("init_checkpoint"):
+            return ("Learn… from the pretrained weights of init_checkpoint "
+                    f"{c.policy_options['init_checkpoint']!r} (no pretraining)")
         return ("Learn… the first one pretrains the neural policy on the whole seed pool "
                 "(a minute or two on 2 cores)")
     if name == "seed":
@@ -243,7 +246,8 @@ if st.session_state.get("nr_created"):
     st.success(st.session_state.pop("nr_created"), icon=":material/check_circle:")
 rows = run_rows()
 with st.expander("New run", icon=":material/add_circle:",
-                 expanded=not rows or bool(st.session_state.get("nr_error"))):
+                 expanded=not rows or bool(st.session_state.get("nr_error")
+                                           or st.session_state.get("nr_preset"))):
     new_run_form()
     st.markdown("**Or import a run**")
     import_panel()

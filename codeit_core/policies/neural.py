@@ -41,7 +41,9 @@ arguments (named colours, and integer literals in Colour parameters), with proba
 `augment`, to programs with no integer literal in a parameter that is neither Colour nor
 Integer (there it might be a colour). It is not re-executed: a primitive that depends on
 colour order can make an augmented example slightly wrong.
-With ``learning=False`` the policy never changes after pretraining (the control).
+With ``learning=False`` the policy never changes after pretraining (the control). With
+``init_checkpoint`` it starts from pretrained weights (``save_pretrained``; the project
+ships one, made by ``python -m codeit_core pretrain``) and `pretrain` does nothing.
 
 Device. On a CUDA GPU the forward passes of training and sampling run in mixed precision
 (bfloat16 where the GPU has it, else float16 with gradient scaling) and batches are
@@ -534,6 +536,11 @@ class NeuralOptions:
     """time limit of one Learn step (0: none)"""
     device: str = "auto"
     """auto (the first CUDA GPU when torch sees one, else the CPU), cpu, cuda or cuda:N"""
+    init_checkpoint: str = ""
+    """start from these pretrained weights instead of pretraining: a file written by
+    `python -m codeit_core pretrain`, or "bundled" for the one shipped with the project
+    (pretrained on ARC-AGI-1 training tasks only; see BUNDLED_CHECKPOINT); empty: pretrain
+    on the seed pool"""
 
 
 DEFAULTS: dict[str, Any] = asdict(NeuralOptions())
@@ -541,6 +548,9 @@ DEFAULTS: dict[str, Any] = asdict(NeuralOptions())
 # the others (device, threads, batch_size, ...) may differ
 ARCHITECTURE = ("embed", "hidden", "channels")
 GPU_BATCH_FACTOR = 4  # batch_size on a CUDA GPU, unless set, is this times the default
+# the pretrained weights shipped with the project (init_checkpoint="bundled"): what
+# `python -m codeit_core pretrain --out <this>` writes, with what made it in the JSON beside
+BUNDLED_CHECKPOINT = Path(__file__).resolve().parent.parent / "data" / "neural_pretrained.pt"
 
 
 def resolve_device(asked: Any) -> torch.device:
@@ -629,6 +639,9 @@ class NeuralPolicy:
         self.pretrained = False
         self._feat_cache = _LRU(20_000)   # (input, output) -> arrays and features
         self._prog_cache = _LRU(50_000)   # program text -> tokens, cleaned text, ...
+        self.started_from = ""
+        if o["init_checkpoint"]:
+            self._start_from(str(o["init_checkpoint"]))
 
     def _mixed_precision(self):
         """Autocast for a forward pass on a GPU; on the CPU, nothing."""
@@ -818,7 +831,10 @@ class NeuralPolicy:
     def pretrain(self, experiences: Sequence[Experience], rng: random.Random
                  ) -> dict[str, float]:
         """A few epochs on the given experiences (the loop gives the seed pool and the
-        search-task experiences), bounded by `pretrain_seconds`."""
+        search-task experiences), bounded by `pretrain_seconds`; nothing when the policy
+        started from pretrained weights (`init_checkpoint`)."""
+        if self.started_from:
+            return {"from_checkpoint": 1.0, "epochs": 0.0, "examples": 0.0, "seconds": 0.0}
         self._seed_torch(rng)
         started = time.perf_counter()
         deadline = started + float(self.options["pretrain_seconds"])
@@ -1012,6 +1028,41 @@ class NeuralPolicy:
             self.opt.load_state_dict(data["optimizer"])
         self.updates = int(data.get("updates", 0))
         self.pretrained = bool(data.get("pretrained", False))
+
+    def save_pretrained(self, path: Path) -> None:
+        """The weights alone (no optimizer state), loadable as an `init_checkpoint` with
+        torch's safe loader."""
+        buf = io.BytesIO()
+        torch.save({"policy": self.name,
+                    "options": {k: self.options[k] for k in ARCHITECTURE},
+                    "vocab": list(self.vocab.tokens), "state": _cpu_copy(self.net.state_dict())},
+                   buf)
+        write_atomic(Path(path), buf.getvalue())
+
+    def _start_from(self, name: str) -> None:
+        """Load the pretrained weights of `init_checkpoint` (a path, or "bundled")."""
+        path = BUNDLED_CHECKPOINT if name == "bundled" else Path(name).expanduser()
+        what = f"neural policy: init_checkpoint {name!r}" + (f" ({path})" if name == "bundled"
+                                                             else "")
+        if not path.is_file():
+            raise ConfigError(f"{what}: no such file; make one with `python -m codeit_core "
+                              f"pretrain --out FILE`")
+        try:
+            data = torch.load(path, map_location=self.device, weights_only=True)
+            saved, state, tokens = data["options"], data["state"], list(data["vocab"])
+        except Exception as e:  # noqa: BLE001 - any reader's failure: not such a file
+            raise ConfigError(f"{what}: not a checkpoint of the neural policy "
+                              f"({type(e).__name__}: {e})") from None
+        for key in ARCHITECTURE:
+            if saved.get(key) != self.options[key]:
+                raise ConfigError(f"{what} has {key}={saved.get(key)}, this policy "
+                                  f"{self.options[key]}; use the checkpoint's value or "
+                                  f"pretrain a new one")
+        if tokens != self.vocab.tokens:
+            state = self._remap(state, tokens)
+        self.net.load_state_dict(state)
+        self.pretrained = True
+        self.started_from = str(path)
 
     def _remap(self, state: dict, old_tokens: list[str]) -> dict:
         """Map token rows of an older vocabulary (the registry changed) by token name."""

@@ -245,3 +245,25 @@ def test_a_start_keeps_the_plan_it_was_not_asked_to_change(page, app_url, runs_d
         for run in (first, second):
             request_stop(run)
             wait_until_done(run, timeout=60)
+
+
+def test_the_demo_preset_creates_a_run_from_the_bundled_weights(page, app_url, runs_dir):
+    open_page(page, app_url, "run")
+    summary = page.locator('[data-testid="stExpander"] summary', has_text="New run")
+    summary.wait_for(timeout=30_000)
+    if not summary.evaluate("s => s.parentElement.open"):
+        summary.click()
+    widget(page, "nr_tasks").locator("input").wait_for(timeout=30_000)
+    fill_number(page, "nr_samples_per_task", 3)  # changed, then reset by the preset
+    button_of(page, "nr_demo").click()
+    page.get_by_text("Demo preset filled in").wait_for(timeout=30_000)
+    expect(widget(page, "nr_tasks").locator("input")).to_have_value("40")
+    expect(widget(page, "nr_samples_per_task").locator("input")).to_have_value("24")
+    name = widget(page, "nr_name").locator("input").input_value()
+    assert name.startswith("demo-")
+    page.locator('[data-testid="stFormSubmitButton"] button').click()
+    page.get_by_text(f"Created run '{name}': 40 task(s) of arc1-eval").wait_for(
+        timeout=30_000)
+    config = json.loads((runs_dir / name / "config.json").read_text())
+    assert config["policy_options"] == {"init_checkpoint": "bundled"}
+    assert config["search_mutants"] == config["seed_mutants"]
