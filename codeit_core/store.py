@@ -310,6 +310,19 @@ class RunStore:
             out.setdefault(tid, (it, program))
         return out
 
+    def latest_candidates(self, task_id: str, scope: str
+                          ) -> tuple[int | None, list[tuple[int, float, int, str]]]:
+        """A task's top-3 candidates in a scope at the run's last scored iteration:
+        (that iteration or None, [(rank, demo accuracy, test correct, program)])."""
+        row = self.conn.execute("SELECT MAX(iteration) FROM candidates WHERE scope = ?",
+                                (scope,)).fetchone()
+        if row is None or row[0] is None:
+            return None, []
+        return int(row[0]), self.conn.execute(
+            "SELECT rank, demo_accuracy, test_correct, program FROM candidates WHERE "
+            "iteration = ? AND scope = ? AND task_id = ? ORDER BY rank",
+            (row[0], scope, task_id)).fetchall()
+
     def candidates(self, iteration: int, scope: str) -> list[tuple[str, int, float, int, str]]:
         """(task id, rank, demo accuracy, test correct, program) of an iteration's top-3
         candidates in a scope (metrics.SCOPES)."""

@@ -420,6 +420,8 @@ def test_which_tasks_when_pictures_each_tasks_first_solve_and_links_the_program(
     at = open_page("views/metrics.py")
     figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     (heat,) = [f for f in figures if f["data"] and f["data"][0]["type"] == "heatmap"]
+    # ids like 00576224 stay text (plotly would read them as numbers: "576.224k")
+    assert heat["layout"]["yaxis"]["type"] == "category"
     by_task = dict(zip(heat["data"][0]["y"], heat["data"][0]["z"]))
     assert by_task["aaaa0001"] == [1, 3, 3]     # demos, then the policy's solve
     assert by_task["bbbb0002"] == [2, 0, 3]     # the search first, the policy at 3
@@ -442,6 +444,50 @@ def test_which_tasks_when_pictures_each_tasks_first_solve_and_links_the_program(
     no_failure(pg)
     assert pg.text_area(key="pg_program").value == search_prog
     assert pg.selectbox(key="pg_dataset").value == "arc1-eval"
+
+
+def test_one_task_in_two_runs_side_by_side(runs_root):
+    from codeit_core.store import RunStore
+
+    policy_prog, search_prog, poor = "O = vmirror(I)\n", "O = hmirror(I)\n", "O = I\n"
+    for name, rows, searched in (
+            ("cmp-a", [(1, "cumulative", "aaaa0001", 1, poor, 0.5, 0),
+                       (2, "cumulative", "aaaa0001", 1, policy_prog, 1.0, 1),
+                       (2, "headline_cumulative", "aaaa0001", 1, policy_prog, 1.0, 1),
+                       (2, "headline_cumulative", "aaaa0001", 2, search_prog, 1.0, 0)],
+             [("aaaa0001", 1, search_prog, 1.0, 1, 0)]),
+            ("cmp-b", [(1, "cumulative", "aaaa0001", 1, poor, 0.5, 0),
+                       (2, "cumulative", "aaaa0001", 1, poor, 0.5, 0),
+                       (2, "cumulative", "bbbb0002", 1, poor, 1.0, 0)], [])):
+        run = RunDir(runs_root / name)
+        run.create(RunConfig(dataset="arc1-eval", tasks="3", policy="mutation"))
+        with RunStore.writing(run) as store:
+            for it in (1, 2):
+                store.record_phase(it, "scored", {"n_tasks": 3, "cumulative_solved": it - 1})
+            store.conn.executemany("INSERT INTO candidates VALUES (?,?,?,?,?,?,?)", rows)
+            store.conn.executemany("INSERT INTO search_candidates VALUES (?,?,?,?,?,?)",
+                                   searched)
+    at = open_page("views/metrics.py")
+    assert "One task, two runs" in subheaders(at)
+    assert any("Choose two or more runs" in c.value for c in at.caption)
+    at.multiselect(key="mx_runs").set_value(["cmp-a", "cmp-b"]).run()
+    no_failure(at)
+    assert at.selectbox(key="mx_cmp_task").value == "aaaa0001"  # solved by one: first
+    assert at.selectbox(key="mx_cmp_task").options[1].startswith("bbbb0002")
+    texts = [m.value for m in at.markdown]
+    assert "**cmp-a** — solved at 2" in texts and "**cmp-b** — a candidate" in texts
+    lines = [t for t in texts if t[:3] in ("1. ", "2. ")]
+    assert lines[0].startswith("1. demo accuracy 100% · right on the test · policy · ")
+    assert lines[1].startswith("2. demo accuracy 100% · wrong on the test · search tasks · ")
+    assert lines[2].startswith("1. demo accuracy 50% · wrong on the test · policy · ")
+    assert "playground?dataset=arc1-eval&task=aaaa0001&program=O+%3D+hmirror" in lines[1]
+    assert [c.value for c in at.code] == [p.strip() for p in (policy_prog, search_prog, poor)]
+    assert any("Top-3 candidates at meta-iteration 2 (policy and search tasks" in c.value
+               for c in at.caption)
+    at.selectbox(key="mx_cmp_task").set_value("bbbb0002").run()
+    no_failure(at)
+    assert any("No candidate for this task" in c.value for c in at.caption)
+    assert "**cmp-b** — demos solved" in [m.value for m in at.markdown]
 
 
 def test_manage_clones_renames_exports_and_deletes_the_open_run(finished_run, runs_root):

@@ -69,9 +69,12 @@ def heatmap(wide: pd.DataFrame) -> go.Figure:
         z=wide.to_numpy().tolist(), x=list(wide.columns), y=list(wide.index), zmin=-0.5,
         zmax=len(colours) - 0.5, colorscale=scale, showscale=False, customdata=words,
         hovertemplate="task %{y} · iteration %{x}<br>%{customdata}<extra></extra>"))
+    # task ids are text even when they read as numbers ("00576224"), iterations whole
     fig.update_layout(height=max(260, min(1200, 14 * len(wide) + 80)),
                       margin=dict(l=10, r=10, t=30, b=40), xaxis_title="meta-iteration",
-                      yaxis=dict(autorange="reversed", showticklabels=len(wide) <= 80),
+                      xaxis=dict(dtick=1 if len(wide.columns) <= 20 else None),
+                      yaxis=dict(type="category", autorange="reversed",
+                                 showticklabels=len(wide) <= 80),
                       title="Tasks with a demo-consistent or right candidate, by iteration")
     return fig
 

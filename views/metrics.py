@@ -1,6 +1,7 @@
 """Metrics: solve rates over meta-iterations for one run or several (ablations side by
-side) with the paper's reference lines, buffer growth, program-length and priority
-distributions, and the numbers as CSV."""
+side) with the paper's reference lines, which tasks were solved when, one task's programs
+in two runs side by side, buffer growth, program-length and priority distributions, and the
+numbers as CSV."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from codeit_core.background import iteration_rows
 from codeit_core.runs import DB_FILE, RunConfig, RunDir
 from codeit_core.store import RunStore
 from ui.runs_view import RUN_KEY, list_runs, no_runs_message, run_config, run_db
+from ui.task_compare import show_comparison
 from ui.task_timeline import show_timeline
 
 # a measure → (label, line dash, marker symbol, line width): the colour is the run's, so the
@@ -390,6 +392,10 @@ which = st.selectbox("Run", list(data), key="mx_timeline_run",
                      help="Each task's top-3 candidates at each meta-iteration") \
     if len(data) > 1 else next(iter(data))
 show_timeline(by_name[which], datasets[which], db_stamp(by_name[which]))
+
+st.subheader("One task, two runs", anchor=False)
+show_comparison({n: by_name[n] for n in data}, datasets,
+                {n: db_stamp(by_name[n]) for n in data})
 
 st.subheader("Experiences in the buffer", anchor=False)
 pool = st.segmented_control("Pool", ["policy", "seed", "both"], default="policy",

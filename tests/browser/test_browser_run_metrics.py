@@ -267,3 +267,40 @@ def test_the_demo_preset_creates_a_run_from_the_bundled_weights(page, app_url, r
     config = json.loads((runs_dir / name / "config.json").read_text())
     assert config["policy_options"] == {"init_checkpoint": "bundled"}
     assert config["search_mutants"] == config["seed_mutants"]
+
+
+def test_one_task_in_two_runs_side_by_side_opens_a_program_in_the_playground(page, app_url,
+                                                                             runs_dir):
+    from codeit_core.runs import RunConfig, RunDir
+    from codeit_core.store import RunStore
+
+    left, right = "browser-cmp-a", "browser-cmp-b"
+    task = "00576224"  # the first ARC-AGI-1 evaluation task
+    mine, theirs = "x1 = hmirror(I)\nO = vconcat(I, x1)\n", "O = vmirror(I)\n"
+    for name, program, right_on_test in ((left, mine, 1), (right, theirs, 0)):
+        run = RunDir(runs_dir / name)
+        run.create(RunConfig(dataset="arc1-eval", tasks="1", policy="mutation"))
+        with RunStore.writing(run) as store:
+            store.record_phase(1, "scored", {"n_tasks": 1, "cumulative_solved": right_on_test})
+            store.conn.execute("INSERT INTO candidates VALUES (?,?,?,?,?,?,?)",
+                               (1, "cumulative", task, 1, program, 1.0, right_on_test))
+    open_page(page, app_url, f"metrics?run={left}")
+    runs = widget(page, "mx_runs").locator("input")
+    runs.wait_for(timeout=30_000)
+    runs.fill(right)
+    runs.press("Enter")
+    runs.press("Escape")  # close the list, which would cover the links
+    page.get_by_text("One task, two runs", exact=True).wait_for(timeout=30_000)
+    page.get_by_text(f"{left} — solved at 1").wait_for(timeout=30_000)
+    page.get_by_text(f"{right} — demos solved").wait_for(timeout=30_000)
+    codes = page.locator('[data-testid="stCode"]')
+    expect(codes).to_have_count(2, timeout=30_000)
+    assert "vconcat(I, x1)" in codes.nth(0).inner_text()
+    assert "vmirror(I)" in codes.nth(1).inner_text()
+    page.get_by_text("demo accuracy 100% · wrong on the test · policy").wait_for()
+    with page.context.expect_page() as opened:  # the link opens a new tab
+        page.get_by_role("link", name="open in the Playground").nth(0).click()
+    playground = opened.value
+    playground.get_by_role("heading", name="Playground").wait_for(timeout=30_000)
+    editor = playground.get_by_role("textbox", name="Program", exact=True)
+    expect(editor).to_have_value(mine.strip() + "\n", timeout=30_000)
