@@ -277,8 +277,10 @@ if run is not None:
                f"{config.samples_per_task} samples per task · learn size {config.learn_size}"
                + (f" · ablation {config.ablation}: {ABLATIONS[config.ablation]}"
                   if config.ablation else "") + f" · `{run}`")
+    # keyed: the open tab stays open when a message appears above it (after a Manage
+    # action, the Download button is in the tab the user is in)
     steps_tab, background_tab, manage_tab = st.tabs(["Step by step", "In the background",
-                                                     "Manage"])
+                                                     "Manage"], key="rv_tabs")
     with steps_tab:
         step_panel(run, state)
     with background_tab:

@@ -304,3 +304,59 @@ def test_one_task_in_two_runs_side_by_side_opens_a_program_in_the_playground(pag
     playground.get_by_role("heading", name="Playground").wait_for(timeout=30_000)
     editor = playground.get_by_role("textbox", name="Program", exact=True)
     expect(editor).to_have_value(mine.strip() + "\n", timeout=30_000)
+
+
+def test_manage_exports_renames_clones_deletes_and_imports_a_run(page, app_url, runs_dir,
+                                                                 tmp_path):
+    import zipfile
+
+    from codeit_core.runs import RunConfig, RunDir
+    from codeit_core.store import RunStore
+
+    name = "browser-mg"
+    run = RunDir(runs_dir / name)
+    run.create(RunConfig(dataset="arc1-eval", tasks="2", policy="mutation", seed=4))
+    with RunStore.writing(run) as store:
+        store.record_phase(1, "scored", {"n_tasks": 2, "cumulative_solved": 1})
+    open_page(page, app_url, f"run?run={name}")
+    page.get_by_role("tab", name="Manage").click()
+
+    button_of(page, "mg_export_go").click()
+    page.get_by_text(f"Exported '{name}' to").wait_for(timeout=30_000)
+    with page.expect_download() as got:
+        button_of(page, "mg_download").click()
+    archive = tmp_path / "export.zip"
+    got.value.save_as(archive)
+    with zipfile.ZipFile(archive) as z:
+        assert any(n.endswith("config.json") for n in z.namelist())
+
+    widget(page, "mg_rename").locator("input").fill(f"{name}-renamed")
+    button_of(page, "mg_rename_go").click()
+    page.get_by_text(f"Renamed '{name}' to '{name}-renamed'.").wait_for(timeout=30_000)
+    assert not run.path.exists() and (runs_dir / f"{name}-renamed" / "config.json").is_file()
+
+    # the Manage tab stays open after each action (the message above it moves it down)
+    widget(page, "mg_clone").locator("input").fill(f"{name}-s5")
+    expect(widget(page, "mg_clone_seed").locator("input")).to_have_value("5")
+    button_of(page, "mg_clone_go").click()
+    page.get_by_text(f"Created '{name}-s5': the config of '{name}-renamed' with seed 5"
+                     ).wait_for(timeout=30_000)
+    assert RunDir(runs_dir / f"{name}-s5").config().seed == 5
+
+    widget(page, "mg_delete_confirm").locator("input").fill(f"{name}-s5")
+    widget(page, "mg_delete_confirm").locator("input").press("Tab")
+    button_of(page, "mg_delete_go").click()
+    page.get_by_text(f"Deleted '{name}-s5'.").wait_for(timeout=30_000)
+    assert not (runs_dir / f"{name}-s5").exists()
+
+    summary = page.locator('[data-testid="stExpander"] summary', has_text="New run")
+    if not summary.evaluate("s => s.parentElement.open"):
+        summary.click()
+    widget(page, "mg_import_name").locator("input").fill(f"{name}-back")
+    widget(page, "mg_import_name").locator("input").press("Tab")
+    widget(page, "mg_import").locator('input[type="file"]').set_input_files(str(archive))
+    page.get_by_text(f"Imported '{name}-back'.").wait_for(timeout=30_000)
+    back = RunDir(runs_dir / f"{name}-back")
+    assert back.config() == RunDir(runs_dir / f"{name}-renamed").config()
+    with RunStore.reading(back) as store:
+        assert store.completed_iterations() == 1
