@@ -24,6 +24,11 @@ PHASE_TITLES = {"learn": "Learn — iteration 1", "sample": "Sample — iteratio
                 "score": "Score — iteration 1"}
 
 
+def view_labels(steps) -> list[str]:
+    """The Run page's view chooser: the steps of iteration 1 taken so far, then the seed."""
+    return [PHASE_TITLES[s].replace(" — iteration ", " · ") for s in steps] + ["Seed"]
+
+
 def no_failure(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
@@ -138,23 +143,30 @@ def test_create_a_run_and_step_one_meta_iteration(runs_root):
         button.click().run()
         no_failure(at)
         shown = [s for s in subheaders(at) if s != "Runs"]
-        assert shown[0] == PHASE_TITLES[step], shown  # the newest view on top
-        assert set(shown) == {PHASE_TITLES[s] for s in list(PHASE_TITLES)[
-            :list(PHASE_TITLES).index(step) + 1]}
+        assert shown == [PHASE_TITLES[step]], shown  # the newest step's view, alone
+        done = list(PHASE_TITLES)[:list(PHASE_TITLES).index(step) + 1]
+        assert at.segmented_control(key="rv_view").options == view_labels(reversed(done))
         assert not at.error, [e.value for e in at.error]
 
-    labels = {m.label: m.value for m in at.metric}
+    labels = {}  # every step's view, one after the other
+    for step in [*PHASE_TITLES, "score"]:
+        at.segmented_control(key="rv_view").set_value(step).run()
+        no_failure(at)
+        assert [s for s in subheaders(at) if s != "Runs"] == [PHASE_TITLES[step]]
+        labels.update({m.label: m.value for m in at.metric})
+        if step == "execute":
+            # execute & relabel: a chosen task's programs with outputs next to the targets
+            assert at.selectbox(key="rv_exec_task").value in {"007bbfb7", "00d62c1b",
+                                                              "017c7c7b"}
+            captions = [i.caption for img in at.main.image for i in img.proto.imgs]
+            assert any(c.startswith("predicted") for c in captions), captions
+            frames = [d.value for d in at.dataframe]
+            fates = {f for d in frames if "experience" in d for f in d["experience"]}
+            assert any(f.startswith(("stored", "not relabeled")) for f in fates), fates
     # learn: training set and pool mix
     assert int(labels["training set"]) > 0 and labels["pool mix asked for"] == "90% : 10%"
     # sample: programs per task
     assert int(labels["programs sampled"]) == 3 * 4
-    # execute & relabel: a chosen task's programs with their outputs next to the targets
-    assert at.selectbox(key="rv_exec_task").value in {"007bbfb7", "00d62c1b", "017c7c7b"}
-    captions = [i.caption for img in at.main.image for i in img.proto.imgs]
-    assert any(c.startswith("predicted") for c in captions), captions
-    frames = [d.value for d in at.dataframe]
-    fates = {f for d in frames if "experience" in d for f in d["experience"]}
-    assert any(f.startswith(("stored", "not relabeled")) for f in fates), fates
     # store: how many, with priorities
     # the policy pool: this iteration's experiences and the search tasks' (seeding)
     assert int(labels["stored"]) >= 0
@@ -198,7 +210,9 @@ def test_the_whole_iteration_button_takes_every_step_left(runs_root):
     no_failure(at)
     with CodeItLoop.open(RunDir(runs_root / "whole")) as loop:
         assert loop.completed_iterations() == 1 and loop.next_step == "learn"
-    assert set(PHASE_TITLES.values()) <= set(subheaders(at))
+    assert at.segmented_control(key="rv_view").options == view_labels(reversed(PHASE_TITLES))
+    assert subheaders(at)[-1] == PHASE_TITLES["score"]
+    at.segmented_control(key="rv_view").set_value("execute").run()
     # the Execute view opens its chosen program in the Playground
     links = [b.proto.url for b in at.get("link_button")]
     task = at.selectbox(key="rv_exec_task").value

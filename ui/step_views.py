@@ -278,8 +278,8 @@ def show_store(loop: CodeItLoop, it: int) -> None:
     left, right = st.columns([2, 3])
     with left:
         lo, hi = float(frame["priority"].min()), float(frame["priority"].max())
-        if hi - lo < 1e-9:  # one priority for all: a narrow bar around it
-            lo, hi = lo - 0.1, hi + 0.1
+        if hi - lo < 1e-9:  # one priority for all: a narrow bar around it (none is < 0)
+            lo, hi = max(0.0, lo - 0.05), hi + 0.05
         fig = go.Figure(go.Histogram(x=frame["priority"], marker_color="#1E93FF",
                                      autobinx=False,
                                      xbins=dict(start=lo, end=hi + 1e-9, size=(hi - lo) / 30)))

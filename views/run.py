@@ -215,14 +215,29 @@ def step_panel(run: Path, state: dict[str, Any]) -> None:
                help="Take the steps left in this meta-iteration one after the other, up to "
                     "and with Score")
 
-    # what happened: the current iteration's finished phases, the newest first
-    shown = [name for i, (name, _, _) in enumerate(STEPS[1:], 1) if i <= done]
-    if st.session_state.get("rv_last") == "seed" or (loop.is_seeded() and not shown):
-        with st.container(border=True):
+    # what happened: one view at a time (the page stays short), of the current iteration's
+    # finished steps and the seed; the newest step's view is shown after each step
+    shown = [name for i, (name, _, _) in enumerate(STEPS[1:], 1) if i <= done][::-1]
+    if loop.is_seeded():
+        shown.append("seed")
+    if not shown:
+        return
+    newest = "seed" if st.session_state.get("rv_last") == "seed" else shown[0]
+    if st.session_state.get("rv_view_of") != (key, it, newest):
+        st.session_state["rv_view_of"] = (key, it, newest)
+        st.session_state["rv_view"] = newest
+    if st.session_state.get("rv_view") not in shown:
+        st.session_state["rv_view"] = newest
+    name = st.segmented_control(
+        "What the step did", shown, key="rv_view", required=True,
+        format_func=lambda n: "Seed" if n == "seed" else f"{LABELS[n]} · {it}",
+        help="The view of a step of this meta-iteration (or of the seeding); the newest "
+             "step's opens after each step") or newest
+    with st.container(border=True):
+        if name == "seed":
             st.subheader("Seed", anchor=False)
             show_seed(loop)
-    for name in reversed(shown):
-        with st.container(border=True):
+        else:
             st.subheader(f"{LABELS[name]} — iteration {it}", anchor=False)
             VIEWS[name](loop, it)
 

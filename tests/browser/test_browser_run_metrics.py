@@ -28,6 +28,7 @@ CHART_TRACES = """() => document.querySelector('.st-key-mx_solve_chart .js-plotl
 CHART_COLOURS = """() => document.querySelector('.st-key-mx_solve_chart .js-plotly-plot')
                      .data.map(t => t.line.color)"""
 HEADLINE = "headline cumulative (policy ∪ search tasks)"
+PAGE_HEIGHT = "() => document.querySelector('[data-testid=stMainBlockContainer]').scrollHeight"
 
 
 def open_page(page, app_url: str, path: str) -> None:
@@ -58,6 +59,16 @@ def _metric(page, label: str) -> str:
                         has_text=re.compile(f"^{re.escape(label)}$"))
     box = page.locator('[data-testid="stMetric"]', has=name)
     return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def commit(page, key: str, text: str) -> None:
+    """Type into a text input and let the app take the value (a click that follows at
+    once can be lost in the rerun the new value starts)."""
+    box = widget(page, key).locator("input")
+    box.fill(text)
+    box.press("Enter")
+    expect(box).to_have_value(text)
+    page.wait_for_timeout(700)
 
 
 def fill_number(page, key: str, value: int) -> None:
@@ -132,6 +143,12 @@ def test_create_step_and_chart_a_run(page, app_url, runs_dir, screenshot):
     page.get_by_text(f"{HEADLINE} solved").wait_for()
     page.get_by_text("Iteration 1 done").wait_for()
     screenshot("run_step_score")
+    # one step's view at a time: the page stays short (the five views stacked: 4,391 px)
+    assert page.evaluate(PAGE_HEIGHT) < 2_000
+    widget(page, "rv_view").get_by_text("Execute · 1").click()
+    page.get_by_role("heading", name="Execute — iteration 1", exact=True).wait_for()
+    page.wait_for_timeout(1_000)
+    assert page.evaluate(PAGE_HEIGHT) < 3_000
 
     open_page(page, app_url, f"metrics?run={RUN_NAME}")
     page.get_by_role("heading", name="Metrics", exact=True).wait_for(timeout=30_000)
@@ -330,21 +347,20 @@ def test_manage_exports_renames_clones_deletes_and_imports_a_run(page, app_url, 
     with zipfile.ZipFile(archive) as z:
         assert any(n.endswith("config.json") for n in z.namelist())
 
-    widget(page, "mg_rename").locator("input").fill(f"{name}-renamed")
+    commit(page, "mg_rename", f"{name}-renamed")
     button_of(page, "mg_rename_go").click()
     page.get_by_text(f"Renamed '{name}' to '{name}-renamed'.").wait_for(timeout=30_000)
     assert not run.path.exists() and (runs_dir / f"{name}-renamed" / "config.json").is_file()
 
     # the Manage tab stays open after each action (the message above it moves it down)
-    widget(page, "mg_clone").locator("input").fill(f"{name}-s5")
+    commit(page, "mg_clone", f"{name}-s5")
     expect(widget(page, "mg_clone_seed").locator("input")).to_have_value("5")
     button_of(page, "mg_clone_go").click()
     page.get_by_text(f"Created '{name}-s5': the config of '{name}-renamed' with seed 5"
                      ).wait_for(timeout=30_000)
     assert RunDir(runs_dir / f"{name}-s5").config().seed == 5
 
-    widget(page, "mg_delete_confirm").locator("input").fill(f"{name}-s5")
-    widget(page, "mg_delete_confirm").locator("input").press("Tab")
+    commit(page, "mg_delete_confirm", f"{name}-s5")
     button_of(page, "mg_delete_go").click()
     page.get_by_text(f"Deleted '{name}-s5'.").wait_for(timeout=30_000)
     assert not (runs_dir / f"{name}-s5").exists()
@@ -352,8 +368,7 @@ def test_manage_exports_renames_clones_deletes_and_imports_a_run(page, app_url, 
     summary = page.locator('[data-testid="stExpander"] summary', has_text="New run")
     if not summary.evaluate("s => s.parentElement.open"):
         summary.click()
-    widget(page, "mg_import_name").locator("input").fill(f"{name}-back")
-    widget(page, "mg_import_name").locator("input").press("Tab")
+    commit(page, "mg_import_name", f"{name}-back")
     widget(page, "mg_import").locator('input[type="file"]').set_input_files(str(archive))
     page.get_by_text(f"Imported '{name}-back'.").wait_for(timeout=30_000)
     back = RunDir(runs_dir / f"{name}-back")
