@@ -10,8 +10,10 @@ seeded random streams, the same epochs — and writes the weights, which a run t
 from with the policy option ``init_checkpoint`` instead of pretraining. The project ships
 one (``init_checkpoint="bundled"``, the Run page's Demo preset); what made it is written
 beside it as JSON (the command, the seed, the seed pool, the versions), so it can be made
-again. The weights are the same for the same inputs on the same machine, not across
-machines (torch kernels differ).
+again. The weights are the same for the same inputs on the same, otherwise idle machine;
+not across machines (torch kernels differ), and not on a loaded one: seeding runs mutants
+under the executor's time limit, and a mutant near it can land on the other side (measured:
+with a test suite running beside it, another seed pool and other weights).
 """
 
 from __future__ import annotations
@@ -32,6 +34,20 @@ Progress = Callable[[str, int, int], None]
 def metadata_path(checkpoint: Path) -> Path:
     """The JSON that says what made a checkpoint: beside it, same name."""
     return Path(checkpoint).with_suffix(".json")
+
+
+def inputs_digest(seed: int, seed_mutants: int) -> str:
+    """A digest of what decides a default seed pool: the reference programs, the mutation
+    code, the seed and the number of mutants. A checkpoint whose recorded digest differs
+    from today's was pretrained on another seed pool (make it again)."""
+    from codeit_core import mutate
+    from codeit_core.solutions import load_solutions
+
+    h = hashlib.sha256(json.dumps([seed, seed_mutants]).encode())
+    for tid, text in load_solutions().items():
+        h.update(f"{tid}\n{text}\0".encode())
+    h.update(Path(mutate.__file__).read_bytes())
+    return h.hexdigest()
 
 
 def pretrain_checkpoint(out: Path, seed: int = 0, seed_mutants: int | None = None,
@@ -76,10 +92,12 @@ def pretrain_checkpoint(out: Path, seed: int = 0, seed_mutants: int | None = Non
             "options": {k: v for k, v in settings.items() if k not in ("device", "threads")},
             "seed_pool": {"reference_programs": seeded["reference_programs"],
                           "mutants": seeded["mutants"], "experiences": len(pool),
-                          "dataset": "arc1-train", "sha256": digest.hexdigest()},
+                          "dataset": "arc1-train", "sha256": digest.hexdigest(),
+                          "inputs_sha256": inputs_digest(seed, config.seed_mutants)},
             "pretrain": stats, "seconds": round(time.perf_counter() - started, 1),
             "versions": {"torch": torch.__version__, "python": platform.python_version()},
-            "note": "the same weights for the same inputs on the same machine; torch "
-                    "kernels differ across machines"}
+            "note": "the same weights for the same inputs on the same, otherwise idle "
+                    "machine: torch kernels differ across machines, and on a loaded one a "
+                    "mutant near the time limit can change the seed pool"}
     write_atomic(metadata_path(Path(out)), (json.dumps(meta, indent=2) + "\n").encode())
     return meta

@@ -108,6 +108,20 @@ def test_the_bundled_checkpoint_loads_into_the_default_policy_and_says_what_made
     assert meta["pretrain"]["epochs"] == DEFAULTS["epochs_pretrain"]
 
 
+def test_the_bundled_checkpoint_was_made_from_todays_seed_pool():
+    """New reference programs or new mutation code make another seed pool: the shipped
+    weights must then be made again."""
+    from codeit_core.policies.neural import BUNDLED_CHECKPOINT
+    from codeit_core.pretrain import inputs_digest, metadata_path
+    from codeit_core.runs import RunConfig
+
+    meta = json.loads(metadata_path(BUNDLED_CHECKPOINT).read_text())
+    assert meta["seed_pool"]["inputs_sha256"] == inputs_digest(
+        meta["seed"], RunConfig().seed_mutants), (
+        "the seed pool changed since the bundled weights were made; remake them with "
+        "`python -m codeit_core pretrain --out codeit_core/data/neural_pretrained.pt`")
+
+
 def test_the_cli_writes_a_checkpoint_a_run_can_start_from(tmp_path, capsys):
     from codeit_core.cli import main
 
