@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any as PyAny
 
 from codeit_core.dsl.errors import SizeBudget, check_count, check_int, check_size
+from codeit_core.dsl.checks import pair as _pair
 from codeit_core.dsl.registry import primitive
 from codeit_core.dsl.types import Any, Boolean, Callable, Container, Integer, IntegerTuple
 
@@ -28,13 +29,6 @@ MAX_REPEAT = 30  # most times apply_n_times may apply a function
 def _int(value: PyAny) -> int:
     if type(value) is not int:
         raise TypeError(f"expected an integer, got {type(value).__name__}")
-    return value
-
-
-def _pair(value: PyAny) -> tuple[int, int]:
-    if type(value) is not tuple or len(value) != 2 or type(value[0]) is not int \
-            or type(value[1]) is not int:
-        raise TypeError(f"expected a pair of integers, got {value!r:.60}")
     return value
 
 

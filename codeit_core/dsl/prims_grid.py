@@ -13,6 +13,7 @@ from collections import Counter
 from itertools import chain
 
 from codeit_core.dsl.errors import check_grid_dims
+from codeit_core.dsl.checks import pair as _pair
 from codeit_core.dsl.registry import primitive
 from codeit_core.dsl.types import Colour, Container, Grid, Indices, Integer, IntegerSet, \
     IntegerTuple
@@ -33,13 +34,6 @@ def _count(value: int, what: str, low: int = 1) -> int:
         raise TypeError(f"{what} must be an integer, got {type(value).__name__}")
     if value < low:
         raise ValueError(f"{what} must be at least {low}, got {value}")
-    return value
-
-
-def _pair(value: tuple) -> tuple[int, int]:
-    if type(value) is not tuple or len(value) != 2 or type(value[0]) is not int \
-            or type(value[1]) is not int:
-        raise TypeError(f"expected a pair of integers, got {value!r:.60}")
     return value
 
 

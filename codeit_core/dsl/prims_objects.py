@@ -19,6 +19,8 @@ from collections import Counter, deque
 from functools import lru_cache
 from typing import Iterable
 
+from codeit_core.dsl.checks import check_colour as _check_colour, dims as _dims, \
+    is_cell as _is_cell, positions as _positions
 from codeit_core.dsl.errors import check_count, check_grid_dims
 from codeit_core.dsl.registry import primitive
 from codeit_core.dsl.types import (
@@ -32,19 +34,6 @@ ALL_DIRECTIONS = ORTHOGONAL + DIAGONAL
 
 
 # --------------------------------------------------------------------------- helpers (private)
-
-def _is_cell(element: Any) -> bool:
-    return isinstance(element[1], tuple)
-
-
-def _positions(patch: Patch) -> frozenset:
-    """The positions of a patch, whether it is an Object or Indices."""
-    if not patch:
-        return frozenset()
-    if _is_cell(next(iter(patch))):
-        return frozenset(pos for _, pos in patch)
-    return frozenset(patch)
-
 
 def _is_object(patch: Patch) -> bool:
     return bool(patch) and _is_cell(next(iter(patch)))
@@ -60,16 +49,6 @@ def _background(grid: Grid) -> int:
         raise ValueError("empty grid has no background colour")
     counts = Counter(v for row in grid for v in row)
     return min(counts, key=lambda c: (-counts[c], c))
-
-
-def _check_colour(colour: int) -> int:
-    if not isinstance(colour, int) or isinstance(colour, bool) or not 0 <= colour <= 9:
-        raise ValueError(f"not a colour: {colour!r}")
-    return colour
-
-
-def _dims(grid: Grid) -> tuple[int, int]:
-    return len(grid), (len(grid[0]) if grid else 0)
 
 
 def _in_grid(grid: Grid, pos: tuple[int, int]) -> bool:

@@ -7,9 +7,11 @@ painting ignores positions outside the grid, so patches may hang over the edge.
 
 from __future__ import annotations
 
+from codeit_core.dsl.checks import check_colour as _check_colour, dims as _dims, \
+    positions as _positions
 from codeit_core.dsl.prims_objects import (
-    ORTHOGONAL, _background, _bounds, _check_colour, _components, _dims, _in_grid,
-    _is_object, _order_key, _positions, _reachable, box_outline, enclosed_cells,
+    ORTHOGONAL, _background, _bounds, _components, _in_grid, _is_object, _order_key,
+    _reachable, box_outline, enclosed_cells,
 )
 from codeit_core.dsl.errors import check_count
 from codeit_core.dsl.registry import primitive

@@ -12,7 +12,7 @@ from collections import Counter
 from codeit_core.dsl.errors import TooLargeError, check_count, check_grid_dims
 from codeit_core.dsl.prims_core import order_key
 from codeit_core.dsl.prims_objects import _background
-from codeit_core.dsl.prims_objects import _check_colour as _colour
+from codeit_core.dsl.checks import check_colour as _colour
 from codeit_core.dsl.prims_painting import joining_cells
 from codeit_core.dsl.registry import primitive
 from codeit_core.dsl.types import Any, Colour, Container, Grid, Indices, Integer, \
