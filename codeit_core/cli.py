@@ -139,7 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", required=True, help="the new run directory (must not exist)")
     p.set_defaults(func=cmd_recover)
     p = sub.add_parser("pretrain", help="pretrain the neural policy on the seed pool and "
-                       "write its weights (for the policy option init_checkpoint)")
+                       "write its weights (for the policy option init_checkpoint)",
+                       description="Pretrain the neural policy on the seed pool a default run "
+                       "builds (reference programs and their mutants on ARC-AGI-1 training "
+                       "tasks), as a run's first Learn step does, and write its weights; a "
+                       "run starts from them with --policy-option init_checkpoint=FILE.")
     p.add_argument("--out", required=True, help="the checkpoint file to write (its "
                    "metadata goes beside it, .json)")
     p.add_argument("--seed", type=int, default=0, help="seed of the seed pool's mutants and "
