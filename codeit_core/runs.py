@@ -218,6 +218,11 @@ class RunConfig:
             self.weights()
         except ValueError as e:
             raise bad("priority_*", str(e)) from None
+        if isinstance(self.policy_options, dict) and \
+                self.policy_options.get("init_checkpoint") and not self.switches().pretrains:
+            raise bad("policy_options", f"init_checkpoint starts the policy from pretrained "
+                      f"weights, and ablation {self.ablation} is the run without them; "
+                      f"leave one of the two out")
         return self
 
     def switches(self) -> Switches:

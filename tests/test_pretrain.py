@@ -87,6 +87,15 @@ def test_a_checkpoint_that_does_not_fit_is_refused_in_our_words(made, tmp_path):
         make_policy("neural", {**TINY, "embed": 24, "init_checkpoint": str(out)})
     with pytest.raises(ConfigError, match="no such file.*codeit_core pretrain"):
         make_policy("neural", {**TINY, "init_checkpoint": str(tmp_path / "none.pt")})
+    state = torch.load(out, weights_only=True)
+    state["state"] = {k: v[:1] for k, v in state["state"].items()}  # the right names, wrong shapes
+    torch.save(state, tmp_path / "cut.pt")
+    with pytest.raises(ConfigError, match="its weights do not fit this policy"):
+        make_policy("neural", {**TINY, "init_checkpoint": str(tmp_path / "cut.pt")})
+    from codeit_core.runs import RunConfig
+
+    with pytest.raises(ConfigError, match="ablation A4 is the run without them"):
+        RunConfig(ablation="A4", policy_options={"init_checkpoint": "bundled"}).validate()
     garbage = tmp_path / "garbage.pt"
     garbage.write_bytes(b"not a checkpoint at all")
     with pytest.raises(ConfigError, match="not a checkpoint of the neural policy"):

@@ -1058,9 +1058,13 @@ class NeuralPolicy:
                 raise ConfigError(f"{what} has {key}={saved.get(key)}, this policy "
                                   f"{self.options[key]}; use the checkpoint's value or "
                                   f"pretrain a new one")
-        if tokens != self.vocab.tokens:
-            state = self._remap(state, tokens)
-        self.net.load_state_dict(state)
+        try:
+            if tokens != self.vocab.tokens:
+                state = self._remap(state, tokens)
+            self.net.load_state_dict(state)
+        except (RuntimeError, KeyError, IndexError) as e:  # weights of another shape
+            raise ConfigError(f"{what}: its weights do not fit this policy "
+                              f"({type(e).__name__}: {str(e)[:200]})") from None
         self.pretrained = True
         self.started_from = str(path)
 
