@@ -502,6 +502,9 @@ def test_one_task_in_two_runs_side_by_side(runs_root):
     no_failure(at)
     assert any("No candidate for this task" in c.value for c in at.caption)
     assert "**cmp-b** — demos solved" in [m.value for m in at.markdown]
+    at.selectbox(key="mx_cmp_a").set_value("cmp-b").run()  # the other one moves over
+    no_failure(at)
+    assert at.selectbox(key="mx_cmp_b").value == "cmp-a"
 
 
 def test_manage_clones_renames_exports_and_deletes_the_open_run(finished_run, runs_root):
