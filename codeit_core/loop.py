@@ -39,7 +39,8 @@ from codeit_core.policies import Policy, Pretrains, ReportsParents, ReportsSampl
     make_policy
 from codeit_core.relabel import POLICY_POOL, POOLS, SEED_POOL, Experience, not_relabeled, \
     relabel, rewards
-from codeit_core.runs import RunConfig, RunDamagedError, RunDir, numpy_rng, python_rng
+from codeit_core.runs import CHECKPOINTS, RunConfig, RunDamagedError, RunDir, numpy_rng, \
+    python_rng, remove_stale_temporaries
 from codeit_core.steps import BY_NAME, ITERATION, LAST_PHASE, NEW, STARTED, step_after
 from codeit_core.store import RunStore
 from codeit_core.tasks import Task, UnknownTaskError, load_dataset
@@ -117,6 +118,8 @@ class CodeItLoop:
                  progress: Progress | None = None) -> None:
         self.dir = run_dir
         self.config = run_dir.config()
+        # a checkpoint half-written when a process was killed (the whole one is elsewhere)
+        remove_stale_temporaries(run_dir.path / CHECKPOINTS)
         self.conn = run_dir.connect()
         self.run_store = RunStore(self.conn)
         self.tasks = select_tasks(self.config)

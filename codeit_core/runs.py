@@ -102,6 +102,23 @@ def write_atomic(path: Path, data: bytes | str) -> None:
         raise
 
 
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Delete the temporary files `write_atomic` left in `folder` when its process was
+    killed mid-write (``NAME.PID.tmp`` whose process no longer runs); returns them."""
+    import psutil
+
+    gone = []
+    for tmp in Path(folder).glob("*.tmp"):
+        pid = tmp.suffixes[-2][1:] if len(tmp.suffixes) >= 2 else ""
+        if pid.isdigit() and int(pid) != os.getpid() and not psutil.pid_exists(int(pid)):
+            try:
+                tmp.unlink()
+                gone.append(tmp)
+            except OSError:
+                pass
+    return gone
+
+
 def disk_full(error: BaseException) -> bool:
     """Whether `error` says the disk (or the user's quota) is full: the OS's ENOSPC/EDQUOT,
     or SQLite's SQLITE_FULL."""

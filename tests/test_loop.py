@@ -325,3 +325,23 @@ def test_each_samples_fate_says_what_the_store_step_did(tmp_path, ablation):
             assert all(r[5] == 1.0 for r in rows if r[0] in stored)
         else:
             assert stored
+
+
+def test_opening_a_run_removes_the_temporary_files_of_a_killed_writer(tmp_path):
+    """kill -9 in the middle of writing a checkpoint leaves NAME.PID.tmp behind (the whole
+    checkpoint is written again); the next process to open the run deletes it, and never
+    the temporary file of a process that still runs."""
+    import os
+
+    run = RunDir(tmp_path / "run")
+    run.create(RunConfig(dataset="arc1-train", tasks="1", policy="mutation", workers=1))
+    folder = run.path / "checkpoints"
+    folder.mkdir(exist_ok=True)
+    dead = folder / "iter_0005.pt.4194999.tmp"  # above Linux's largest pid: never running
+    alive = folder / f"iter_0006.pt.{os.getpid()}.tmp"
+    other = folder / "notes.tmp"
+    for f in (dead, alive, other):
+        f.write_bytes(b"half a checkpoint")
+    with CodeItLoop.open(run):
+        pass
+    assert not dead.exists() and alive.exists() and other.exists()
