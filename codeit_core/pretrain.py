@@ -78,7 +78,6 @@ def pretrain_checkpoint(out: Path, seed: int = 0, seed_mutants: int | None = Non
             if progress:
                 progress("pretrain", 1, 1)
             loop.policy.save_pretrained(Path(out))
-            arch = {k: loop.policy.options[k] for k in ARCHITECTURE}
             settings = dict(loop.policy.options)
     digest = hashlib.sha256()
     for e in sorted(pool, key=lambda e: (e.task_id, e.program)):
@@ -88,7 +87,7 @@ def pretrain_checkpoint(out: Path, seed: int = 0, seed_mutants: int | None = Non
                        + (f" --seed-mutants {seed_mutants}" if seed_mutants is not None else "")
                        + "".join(f" --policy-option {k}={v}" for k, v in sorted(options.items())),
             "created": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
-            "seed": seed, "architecture": arch,
+            "seed": seed, "architecture": {k: settings[k] for k in ARCHITECTURE},
             "options": {k: v for k, v in settings.items() if k not in ("device", "threads")},
             "seed_pool": {"reference_programs": seeded["reference_programs"],
                           "mutants": seeded["mutants"], "experiences": len(pool),

@@ -22,7 +22,7 @@ def run_tasks(path: str, stamp: float) -> dict[str, str]:
     store = RunStore(run_db(Path(path)))
     policy, headline = store.first_solutions(POLICY), store.first_solutions(HEADLINE)
     out: dict[str, str] = {}
-    for tid, it, right, best in store.candidate_summary(HEADLINE) or \
+    for tid, _, _, best in store.candidate_summary(HEADLINE) or \
             store.candidate_summary(POLICY):
         out[tid] = "demos solved" if best >= 1.0 else "a candidate"
     for tid, (it, _) in headline.items():
