@@ -12,6 +12,12 @@ output grid or value in a canonical form, or the error kind and message). A chan
 primitive that only makes it faster leaves the digest as it was: run the bench before and
 after on the same tasks and compare. A program is stopped after ``--timeout`` seconds
 (generous, so that a faster primitive does not turn a timeout into a result).
+
+A second digest, ``values_digest``, writes every error as the same token: it is what a
+search sees (a program's output, or that it gave none). A change that only makes one kind
+of mistake raise the same error kind everywhere leaves it as it was while the first digest
+changes; ``outcomes`` counts the runs by outcome (``value`` or the error kind) to show how
+many moved.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import multiprocessing
 import signal
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -64,10 +71,11 @@ def _init(programs: list[str]) -> None:
     signal.signal(signal.SIGALRM, _alarm)
 
 
-def _task(job: tuple[str, list, float]) -> tuple[str, str, float, int]:
+def _task(job: tuple[str, list, float]) -> tuple[str, str, float, int, str, Counter]:
     task_id, grids, timeout = job
     plan = _PLAN
-    digest = hashlib.sha256()
+    digest, values = hashlib.sha256(), hashlib.sha256()
+    outcomes: Counter = Counter()
     stopped = 0
     started = time.process_time()
     for grid in grids:
@@ -82,7 +90,10 @@ def _task(job: tuple[str, list, float]) -> tuple[str, str, float, int]:
                 signal.setitimer(signal.ITIMER_REAL, 0)
             text = canonical(output) if kind is None else f"!{kind}:{message}"
             digest.update(f"{index}\t{text}\n".encode())
-    return task_id, digest.hexdigest(), time.process_time() - started, stopped
+            values.update(f"{index}\t{text if kind is None else '!error'}\n".encode())
+            outcomes["value" if kind is None else kind] += 1
+    return (task_id, digest.hexdigest(), time.process_time() - started, stopped,
+            values.hexdigest(), outcomes)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,13 +122,16 @@ def main(argv: list[str] | None = None) -> int:
     with multiprocessing.get_context("fork").Pool(args.workers, _init, (programs,)) as pool:
         rows = pool.map(_task, jobs, chunksize=1)
     wall = time.perf_counter() - started
-    whole = hashlib.sha256("".join(f"{t} {d}\n" for t, d, _, _ in rows).encode())
+    whole = hashlib.sha256("".join(f"{r[0]} {r[1]}\n" for r in rows).encode())
+    values = hashlib.sha256("".join(f"{r[0]} {r[4]}\n" for r in rows).encode())
+    outcomes = sum((r[5] for r in rows), Counter())
     report = {"programs": len(programs), "tasks": len(rows), "workers": args.workers,
               "cpu_seconds": round(sum(r[2] for r in rows), 1),
               "wall_seconds": round(wall, 1), "stopped": sum(r[3] for r in rows),
-              "digest": whole.hexdigest(),
-              "per_task": {t: {"digest": d[:16], "cpu_seconds": round(s, 2)}
-                           for t, d, s, _ in rows}}
+              "digest": whole.hexdigest(), "values_digest": values.hexdigest(),
+              "outcomes": dict(sorted(outcomes.items())),
+              "per_task": {r[0]: {"digest": r[1][:16], "cpu_seconds": round(r[2], 2)}
+                           for r in rows}}
     print(json.dumps({k: v for k, v in report.items() if k != "per_task"}))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2))
