@@ -32,6 +32,7 @@ that task and re-runs the task without it.
 from __future__ import annotations
 
 import bisect
+import functools
 import gc
 import gzip
 import hashlib
@@ -417,13 +418,27 @@ def cache_dir() -> Path:
     return Path(env) if env else runs_dir() / ".cache"
 
 
+@functools.cache
+def dsl_source_digest() -> bytes:
+    """A digest of the DSL's source (its package and the grid checks): a program's outcome
+    depends on it, so a change to any primitive makes every cached result a new key."""
+    from codeit_core import dsl, grids
+
+    h = hashlib.sha256()
+    for path in sorted(Path(dsl.__file__).parent.glob("*.py")) + [Path(grids.__file__)]:
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.digest()
+
+
 def cache_key(programs: Sequence[str], tasks: Sequence[Task], n_references: int,
               timeout: float) -> str:
-    """A digest of everything a search result depends on."""
+    """A digest of everything a search result depends on: the programs, the tasks, the
+    limits and the DSL's source."""
     from codeit_core.dsl import DEFAULT_LIMITS
 
     h = hashlib.sha256()
     h.update(json.dumps([CACHE_VERSION, n_references, timeout, repr(DEFAULT_LIMITS)]).encode())
+    h.update(dsl_source_digest())
     for text in programs:
         h.update(text.encode() + b"\0")
     for t in tasks:
@@ -435,12 +450,13 @@ def cached_mutant_texts(references: Sequence[str], n: int, seed: int,
                        generate: Callable[[], list[str]], cache: Path | None = None
                        ) -> list[str]:
     """The texts `generate()` makes for these references, `n` and `seed`, cached like a
-    search (the mutation code's own source is part of the key: a change there is a new
-    key)."""
+    search (the mutation code's source and the DSL's are part of the key: a mutant is
+    kept by what it does when run, so a change to either is a new key)."""
     from codeit_core import mutate
 
     h = hashlib.sha256(json.dumps([CACHE_VERSION, n, seed]).encode())
     h.update(Path(mutate.__file__).read_bytes())
+    h.update(dsl_source_digest())
     for text in references:
         h.update(text.encode() + b"\0")
     folder = Path(cache) if cache is not None else cache_dir()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from pathlib import Path
+
 import pytest
 
 from codeit_core import search as search_module
@@ -147,6 +149,38 @@ def test_the_cache_reuses_a_search(tmp_path, monkeypatch):
     # other programs or other tasks are another search
     with pytest.raises(AssertionError, match="searched again"):
         cached_search(PROGRAMS[:2], [HALF], n_references=1, workers=1, cache=tmp_path)
+
+
+def test_a_change_to_the_dsl_source_is_a_new_search_and_new_mutants(tmp_path, monkeypatch):
+    """A cached result is what the DSL of its day did: after a primitive changes, the same
+    programs on the same tasks are searched again and their mutants made again."""
+    import shutil
+
+    from codeit_core import dsl
+    from codeit_core.search import cache_key, cached_mutant_texts, dsl_source_digest
+
+    before = cache_key(PROGRAMS, [HALF], 1, 0.5)
+    calls = []
+
+    def generate():
+        calls.append(1)
+        return ["O = rotate_cw(I)"]
+
+    cached_mutant_texts(["a\nO = I"], 1, 0, generate, cache=tmp_path)
+    copy = tmp_path / "dsl"
+    shutil.copytree(Path(dsl.__file__).parent, copy)
+    with open(copy / "prims_grid.py", "a") as f:
+        f.write("\n# a changed primitive module\n")
+    monkeypatch.setattr(dsl, "__file__", str(copy / "__init__.py"))
+    dsl_source_digest.cache_clear()
+    try:
+        assert cache_key(PROGRAMS, [HALF], 1, 0.5) != before
+        cached_mutant_texts(["a\nO = I"], 1, 0, generate, cache=tmp_path)
+        assert len(calls) == 2
+    finally:
+        monkeypatch.undo()
+        dsl_source_digest.cache_clear()
+    assert cache_key(PROGRAMS, [HALF], 1, 0.5) == before
 
 
 def test_a_damaged_cache_file_is_searched_again(tmp_path):
