@@ -13,20 +13,12 @@ from collections import Counter
 from itertools import chain
 
 from codeit_core.dsl.errors import check_grid_dims
-from codeit_core.dsl.checks import pair as _pair
+from codeit_core.dsl.checks import check_colour as _colour, pair as _pair
 from codeit_core.dsl.registry import primitive
 from codeit_core.dsl.types import Colour, Container, Grid, Indices, Integer, IntegerSet, \
     IntegerTuple
 
 _IDENTITY = tuple(range(10))
-
-
-def _colour(value: int) -> int:
-    if type(value) is not int:
-        raise TypeError(f"colour must be an integer, got {type(value).__name__}")
-    if not 0 <= value <= 9:
-        raise ValueError(f"colour {value} is outside 0..9")
-    return value
 
 
 def _count(value: int, what: str, low: int = 1) -> int:

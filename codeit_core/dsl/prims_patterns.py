@@ -12,24 +12,12 @@ from collections import Counter
 from codeit_core.dsl.errors import TooLargeError, check_count, check_grid_dims
 from codeit_core.dsl.prims_core import order_key
 from codeit_core.dsl.prims_objects import _background
-from codeit_core.dsl.checks import check_colour as _colour
+from codeit_core.dsl.checks import check_colour as _colour, grid_dims as _dims, \
+    pair as _pair, patch_positions as _positions
 from codeit_core.dsl.prims_painting import joining_cells
 from codeit_core.dsl.registry import primitive
 from codeit_core.dsl.types import Any, Colour, Container, Grid, Indices, Integer, \
     IntegerTuple, Object, Objects, Patch
-
-
-def _dims(grid: Grid) -> tuple[int, int]:
-    if type(grid) is not tuple or not grid or type(grid[0]) is not tuple or not grid[0]:
-        raise ValueError("expected a non-empty grid")
-    return len(grid), len(grid[0])
-
-
-def _positions(patch: Patch) -> frozenset:
-    """The (row, col) positions of an Object or Indices."""
-    if type(patch) is not frozenset:
-        raise ValueError("expected a patch (Object or Indices)")
-    return frozenset(item[1] if type(item[1]) is tuple else item for item in patch)
 
 
 # --------------------------------------------------------------------------- colour
@@ -40,7 +28,7 @@ def recolour_in_order(objs: Container, colour: Colour) -> Objects:
     """Recolour the objects of a tuple in order: the first gets colour, the next colour + 1, ..."""
     _colour(colour)
     if type(objs) is not tuple:
-        raise ValueError("expected a tuple of objects (e.g. from objects_by_size)")
+        raise TypeError("expected a tuple of objects (e.g. from objects_by_size)")
     if colour + len(objs) - 1 > 9:
         raise ValueError(f"{len(objs)} objects from colour {colour} run past colour 9")
     out = []
@@ -98,8 +86,10 @@ def columns_of_patch(grid: Grid, patch: Patch) -> Indices:
 def largest_rectangle_of_colour(grid: Grid, colour: Colour, min_side: Integer) -> Indices:
     """Positions of the largest solid rectangle of the colour with both sides >= min_side (ties: reading order)."""
     _colour(colour)
-    if type(min_side) is not int or min_side < 1:
-        raise ValueError(f"min_side must be a positive integer, got {min_side!r}")
+    if type(min_side) is not int:
+        raise TypeError(f"min_side must be an integer, got {type(min_side).__name__}")
+    if min_side < 1:
+        raise ValueError(f"min_side must be at least 1, got {min_side}")
     h, w = _dims(grid)
     heights = [0] * w
     best = (0, 0, 0, 0, 0)  # (area, -top, -left, height, width)
@@ -212,12 +202,6 @@ _RAY_LENGTH = 30  # the largest ARC grid side: enough to cross any grid
 _ORTHOGONAL = ((-1, 0), (1, 0), (0, -1), (0, 1))
 
 
-def _pair(value: tuple, what: str) -> tuple[int, int]:
-    if type(value) is not tuple or len(value) != 2 or any(type(v) is not int for v in value):
-        raise ValueError(f"{what} must be a pair of integers, got {value!r:.60}")
-    return value
-
-
 # --- lines ----------------------------------------------------------------------------------
 
 
@@ -285,10 +269,7 @@ def split_at_lines(grid: Grid, colour: Colour) -> Container:
 
 
 def _direction(direction: IntegerTuple) -> tuple[int, int]:
-    if type(direction) is not tuple or len(direction) != 2 \
-            or any(type(v) is not int for v in direction):
-        raise ValueError(f"not a direction: {direction!r:.60}")
-    dr, dc = direction
+    dr, dc = _pair(direction, "direction")
     if (dr, dc) == (0, 0) or abs(dr) > 1 or abs(dc) > 1:
         raise ValueError(f"not a unit direction: {direction!r}")
     return dr, dc
@@ -296,7 +277,9 @@ def _direction(direction: IntegerTuple) -> tuple[int, int]:
 
 def _ranked(container: Container) -> list:
     """The elements in order: a tuple as it is, a set sorted by the fixed value order."""
-    if type(container) not in (tuple, frozenset) or not container:
+    if type(container) not in (tuple, frozenset):
+        raise TypeError(f"expected a tuple or set, got {type(container).__name__}")
+    if not container:
         raise ValueError("expected a non-empty tuple or set")
     return list(container) if type(container) is tuple else sorted(container, key=order_key)
 
@@ -375,13 +358,12 @@ def smear(grid: Grid, direction: IntegerTuple) -> Grid:
 def recolour_each(objs: Container, colours: Container) -> Objects:
     """Recolour the i-th object of a tuple with the i-th colour of a tuple of the same length."""
     if type(objs) is not tuple or type(colours) is not tuple:
-        raise ValueError("expected a tuple of objects and a tuple of colours")
+        raise TypeError("expected a tuple of objects and a tuple of colours")
     if len(objs) != len(colours):
         raise ValueError(f"{len(objs)} objects but {len(colours)} colours")
     out = []
     for obj, colour in zip(objs, colours):
-        if type(colour) is not int or not 0 <= colour <= 9:
-            raise ValueError(f"not a colour: {colour!r:.40}")
+        _colour(colour)
         out.append(frozenset((colour, pos) for pos in _positions(obj)))
     return frozenset(out)
 
@@ -457,7 +439,9 @@ def uniform_lines(grid: Grid, colour: Colour) -> Indices:
 @primitive("colour")
 def colours_to_column(colours: Container) -> Grid:
     """A one-column grid listing the colours of a tuple from top to bottom."""
-    if type(colours) is not tuple or not colours:
+    if type(colours) is not tuple:
+        raise TypeError(f"expected a tuple of colours, got {type(colours).__name__}")
+    if not colours:
         raise ValueError("expected a non-empty tuple of colours")
     check_grid_dims(len(colours), 1)
     return tuple((_colour(v),) for v in colours)
@@ -484,9 +468,11 @@ _MAX_MATCH_WORK = 250_000
 @primitive("objects")
 def completed_copies(grid: Grid, template: Object) -> Objects:
     """Copies of the template at every offset where all its cells of some one colour appear in the grid."""
-    if type(template) is not frozenset or not template or \
+    if type(template) is not frozenset or \
             any(type(cell) is not tuple or type(cell[1]) is not tuple for cell in template):
-        raise ValueError("expected a non-empty object (cells with colours)")
+        raise TypeError("expected an object (cells with colours)")
+    if not template:
+        raise ValueError("expected a non-empty object")
     check_count(len(template))
     h, w = _dims(grid)
     parts: dict[int, list] = {}
@@ -522,7 +508,7 @@ def _placements(grid: Grid, cells: list):
 def _object_cells(value: Any, what: str) -> list:
     if type(value) is not frozenset or \
             any(type(cell) is not tuple or type(cell[1]) is not tuple for cell in value):
-        raise ValueError(f"expected an object (cells with colours) as {what}")
+        raise TypeError(f"expected an object (cells with colours) as {what}")
     return sorted(value)
 
 

@@ -20,7 +20,7 @@ def test_recolour_in_order():
     assert P.recolour_in_order((), 2) == frozenset()
     with pytest.raises(ValueError):
         P.recolour_in_order((a, b), 9)
-    with pytest.raises(ValueError):
+    with pytest.raises(TypeError, match="expected a tuple of objects"):
         P.recolour_in_order(frozenset({a}), 1)
 
 
@@ -351,7 +351,7 @@ def test_completed_copies():
         frozenset({(1, (0, -1)), (2, (0, 0)), (1, (0, 1))}),
     })
     assert P.completed_copies(g("000\n000"), template) == frozenset()
-    with pytest.raises(ValueError):
+    with pytest.raises(TypeError, match="expected an object"):
         P.completed_copies(grid, frozenset({(0, 1)}))
     big = frozenset((1, (r, c)) for r in range(30) for c in range(10))
     with pytest.raises(TooLargeError):
@@ -371,7 +371,7 @@ def test_fit_template():
     # no placement fits, or nothing to fit
     assert P.fit_template(bar, frozenset({(4, (0, 0)), (2, (0, 5))})) == frozenset()
     assert P.fit_template(bar, frozenset()) == frozenset()
-    with pytest.raises(ValueError):
+    with pytest.raises(TypeError, match="expected an object"):
         P.fit_template(frozenset({(0, 1)}), partial)
     big = frozenset((1, (r, c)) for r in range(30) for c in range(10))
     with pytest.raises(TooLargeError):
@@ -392,7 +392,7 @@ def test_fit_template_to_grid():
         {(2, (1, 1)), (5, (2, 1)), (5, (3, 1)), (3, (4, 1))})
     assert P.fit_template_to_grid(g("0200\n0030"), template) == frozenset()
     assert P.fit_template_to_grid(grid, frozenset({(5, (0, 0)), (5, (0, 1))})) == frozenset()
-    with pytest.raises(ValueError):
+    with pytest.raises(TypeError, match="expected an object"):
         P.fit_template_to_grid(grid, frozenset({(0, 1)}))
     big = frozenset((1 if r < 20 else 2, (r, c)) for r in range(30) for c in range(10))
     with pytest.raises(TooLargeError):
