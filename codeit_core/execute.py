@@ -41,10 +41,8 @@ import math
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 import time
-import types
 import weakref
 from collections import OrderedDict, deque
 from itertools import chain
@@ -53,6 +51,7 @@ from multiprocessing import connection as mp_connection
 from typing import Any, Callable, NamedTuple, Sequence
 
 from codeit_core.grids import Grid, to_grid
+from codeit_core.worker_start import start_worker, stop_worker
 
 ERROR_KINDS: tuple[str, ...] = ("syntax", "type", "runtime", "timeout", "too_large",
                                 "invalid_grid")
@@ -259,41 +258,6 @@ class _Worker:
         # moving between executions (frozen, or stuck before its first one) is stalled
         self.seen_seq = 0.0
         self.seen_at = 0.0
-
-
-_START_LOCK = threading.Lock()
-# A stand-in `__main__` while a worker starts: multiprocessing would otherwise re-import the
-# parent's main script (e.g. streamlit's launcher, a benchmark script) in every worker.
-_BARE_MAIN = types.ModuleType("__main__")
-
-
-def start_worker(ctx: Any, target: Callable[..., None], name: str, args: tuple
-                 ) -> tuple[Any, Any]:
-    """Start a worker process that gets its end of a duplex pipe as first argument:
-    (process, our end). The caller's ``__main__`` is not re-imported in it."""
-    parent_conn, child_conn = ctx.Pipe(duplex=True)
-    process = ctx.Process(target=target, name=name, daemon=True, args=(child_conn, *args))
-    with _START_LOCK:
-        main = sys.modules.get("__main__")
-        sys.modules["__main__"] = _BARE_MAIN
-        try:
-            process.start()
-        finally:
-            if main is not None:
-                sys.modules["__main__"] = main
-    child_conn.close()
-    return process, parent_conn
-
-
-def stop_worker(worker: Any) -> None:
-    """Kill a worker (anything with ``process`` and ``conn``) if alive; close its pipe."""
-    if worker.process.is_alive():
-        worker.process.kill()
-    worker.process.join(2.0)
-    try:
-        worker.conn.close()
-    except OSError:
-        pass
 
 
 def _shutdown_workers(workers: list) -> None:

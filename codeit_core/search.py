@@ -298,7 +298,8 @@ def search(programs: Sequence[str], tasks: Sequence[Task], n_references: int = 0
     """Run every program on every task's demonstrations (and, for candidates, its tests).
 
     `progress(tasks_done, tasks_total)` is called as tasks finish."""
-    from codeit_core.execute import _shutdown_workers, start_worker, stop_worker
+    from codeit_core.execute import _shutdown_workers
+    from codeit_core.worker_start import start_worker, stop_worker
 
     started = time.perf_counter()
     programs = list(programs)
