@@ -263,8 +263,9 @@ def search(programs: Sequence[str], tasks: Sequence[Any], n_references: int = 0,
                                         f"{str(e).splitlines()[0]}") from None
                 result.candidates.extend(candidates)
                 totals.update(stats["errors"])
-                for key in ("executions", "ran_program_task_pairs", "worker_restarts"):
-                    sums[key] += stats[key]
+                for key in ("executions", "ran_program_task_pairs", "worker_restarts",
+                            "shape_skipped"):
+                    sums[key] += stats.get(key, 0)
                 stopped.extend(stats["stopped_programs"])
                 if progress:
                     progress(finished, len(tasks))
@@ -276,6 +277,7 @@ def search(programs: Sequence[str], tasks: Sequence[Any], n_references: int = 0,
                     "mutants": len(programs) - n_references, "tasks": len(tasks),
                     "executions": sums["executions"],
                     "ran_program_task_pairs": sums["ran_program_task_pairs"],
+                    "shape_skipped": sums["shape_skipped"],
                     "candidates": len(result.candidates),
                     "errors": dict(sorted(totals.items())),
                     "worker_restarts": sums["worker_restarts"],

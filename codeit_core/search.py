@@ -153,26 +153,33 @@ def _evaluate_task(plan: Any, demos: Sequence[tuple[Grid, Grid]],
     executions = 0
     clock = time.monotonic
 
-    def run(index: int, state: Any) -> Any:
+    skipped = 0
+
+    def run(index: int, state: Any, dims: tuple[int, int]) -> Any:
+        nonlocal skipped
         progress[_PROGRAM] = index
         try:
             progress[_START] = clock()
-            # no output check: only equality with a target grid matters here
-            output, kind, _ = plan.run(index, state, check_output=False)
+            # no output check: only equality with a target grid matters here, and a
+            # program whose output has another shape than the target's stops early
+            output, kind, _ = plan.run(index, state, check_output=False, dims=dims)
             progress[_START] = 0.0
         except _Timeout:
             progress[_START] = 0.0
             output, kind = None, "timeout"
-        if kind is not None:
+        if kind == "shape":
+            skipped += 1
+        elif kind is not None:
             errors[kind] += 1
         return output
 
     for grid, target in demos:
         state = plan.start(grid)
+        dims = (len(target), len(target[0]))
         for index in plan.order:
             if index not in excluded:
                 executions += 1
-                output = run(index, state)
+                output = run(index, state, dims)
                 if output is not None:
                     ran[index] = True
                     if output == target:
@@ -181,14 +188,16 @@ def _evaluate_task(plan: Any, demos: Sequence[tuple[Grid, Grid]],
     correct = {i: True for i in chosen}
     for grid, target in tests:
         state = plan.start(grid)
+        dims = (len(target), len(target[0]))
         for index in chosen:
             executions += 1
-            output = run(index, state)
+            output = run(index, state, dims)
             if output is None or output != target:
                 correct[index] = False
     errors["timeout"] += len(excluded) * len(demos)
     return {"candidates": [(i, exact[i], correct[i]) for i in sorted(chosen)],
-            "ran_programs": sum(ran), "executions": executions, "errors": dict(errors)}
+            "ran_programs": sum(ran), "executions": executions - skipped,
+            "errors": dict(errors), "shape_skipped": skipped}
 
 
 def _worker_main(conn: Any, progress: Any, programs: list[str], timeout: float,
@@ -318,7 +327,7 @@ def search(programs: Sequence[str], tasks: Sequence[Task], n_references: int = 0
     # in-worker ticker already stops every program that returns to Python in time
     limit, cpu_limit = timeout + max(2.0, timeout), max(2.0, timeout)
     totals: Counter[str] = Counter()
-    executions = ran_pairs = restarts = 0
+    executions = ran_pairs = restarts = shape_skipped = 0
     stopped: list[tuple[str, int, str]] = []  # (task, program, why) a worker was replaced
     done = 0
 
@@ -373,6 +382,7 @@ def search(programs: Sequence[str], tasks: Sequence[Task], n_references: int = 0
                                 task.id, index, n_exact / len(task.train), bool(correct)))
                         executions += reply["executions"]
                         ran_pairs += reply["ran_programs"]
+                        shape_skipped += reply["shape_skipped"]
                         totals.update(reply["errors"])
                         done += 1
                         if progress:
@@ -399,7 +409,7 @@ def search(programs: Sequence[str], tasks: Sequence[Task], n_references: int = 0
     result.stats = {"programs": len(programs), "references": n_references,
                     "mutants": len(programs) - n_references, "tasks": len(tasks),
                     "executions": executions, "ran_program_task_pairs": ran_pairs,
-                    "candidates": len(result.candidates),
+                    "shape_skipped": shape_skipped, "candidates": len(result.candidates),
                     "errors": dict(sorted(totals.items())), "worker_restarts": restarts,
                     "stopped_programs": [[t, programs[i][:200], why]
                                          for t, i, why in stopped[:20]],

@@ -61,6 +61,27 @@ def test_a_known_program_solves_a_known_task_through_the_search():
     assert result.n_mutants == 4
 
 
+def test_a_program_keeping_the_input_shape_stops_early_on_a_task_that_changes_it():
+    """On "quarter" the outputs are transposed: a repainting of the input cannot match a
+    demonstration there, so it is stopped before it runs (counted apart, not as an error),
+    while on "half" (same shapes) it runs; the candidates are what a full run finds."""
+    quarter = task("quarter", [(A, rotcw(A)), (B, rotcw(B))], [(C, rotcw(C))])
+    programs = ["O = rotate_cw(I)", "O = rotate_180(I)", "O = replace_colour(I, 1, 2)",
+                "x1 = rotate_180(I)\nO = replace_colour(x1, 9, 9)"]
+    result = search(programs, [HALF, quarter], workers=1)
+    # rotate_180 and the two repaintings on quarter's two 2x3 / 3x2 demonstrations
+    assert result.stats["shape_skipped"] == 3 * 2
+    assert not any(result.stats["errors"].values())
+    found = {(c.task_id, c.program) for c in result.candidates}
+    assert found == {("quarter", 0), ("half", 1), ("half", 3)}
+    with Executor(workers=1) as ex:
+        for t in (HALF, quarter):
+            runs = ex.run_batch([(text, t.demo_inputs) for text in programs])
+            for i, res in enumerate(runs):
+                exact = any(r.output == p.output for r, p in zip(res, t.train))
+                assert ((t.id, i) in found) == exact
+
+
 def test_only_the_first_mutants_count_at_a_smaller_budget():
     # reference: the quarter turn; mutants: the half turn first, then the rest
     programs = ["O = rotate_cw(I)", "O = rotate_180(I)", "O = flip_vertical(I)"]

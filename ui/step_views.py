@@ -77,7 +77,11 @@ def show_search(loop: CodeItLoop, stats: dict[str, Any]) -> None:
                 f"{stats.get('candidates', 0):,} candidates, {stats.get('solved', 0)} tasks "
                 f"solved (top-3) · {took}")
     errors = {kind: n for kind, n in (stats.get("errors") or {}).items() if n}
-    st.caption(f"{stats.get('executions', 0):,} program executions · errors: "
+    skipped = stats.get("shape_skipped", 0)
+    st.caption(f"{stats.get('executions', 0):,} program executions"
+               + (f" ({skipped:,} more stopped before running: output of the wrong shape)"
+                  if skipped else "")
+               + " · errors: "
                + (", ".join(f"{kind} {n:,}" for kind, n in errors.items()) or "none")
                + (f" · {stats['worker_restarts']} worker restart(s)"
                   if stats.get("worker_restarts") else ""))

@@ -55,19 +55,19 @@ def rotate_ccw(grid: Grid) -> Grid:
     return tuple(zip(*grid))[::-1]
 
 
-@primitive("geometry")
+@primitive("geometry", keeps_shape_of="grid")
 def rotate_180(grid: Grid) -> Grid:
     """Rotate the grid a half turn."""
     return tuple(row[::-1] for row in grid[::-1])
 
 
-@primitive("geometry")
+@primitive("geometry", keeps_shape_of="grid")
 def flip_horizontal(grid: Grid) -> Grid:
     """Mirror the grid left-to-right (each row reversed)."""
     return tuple(row[::-1] for row in grid)
 
 
-@primitive("geometry")
+@primitive("geometry", keeps_shape_of="grid")
 def flip_vertical(grid: Grid) -> Grid:
     """Mirror the grid top-to-bottom (row order reversed)."""
     return grid[::-1]
@@ -85,7 +85,7 @@ def flip_antidiagonal(grid: Grid) -> Grid:
     return tuple(zip(*(row[::-1] for row in grid[::-1])))
 
 
-@primitive("geometry")
+@primitive("geometry", keeps_shape_of="grid")
 def shift_grid(grid: Grid, offset: IntegerTuple) -> Grid:
     """Move the content by offset (rows, columns); vacated cells become 0, overflow is lost."""
     dr, dc = _pair(offset)
@@ -107,7 +107,7 @@ def shift_grid(grid: Grid, offset: IntegerTuple) -> Grid:
     return tuple(rows)
 
 
-@primitive("geometry")
+@primitive("geometry", keeps_shape_of="grid")
 def roll_grid(grid: Grid, offset: IntegerTuple) -> Grid:
     """Move the content cyclically by offset (rows, columns), wrapping around the edges."""
     dr, dc = _pair(offset)
@@ -428,7 +428,7 @@ def cell_at(grid: Grid, position: IntegerTuple) -> Colour:
 # --- colour ----------------------------------------------------------------------------------
 
 
-@primitive("colour")
+@primitive("colour", keeps_shape_of="grid")
 def replace_colour(grid: Grid, old: Colour, new: Colour) -> Grid:
     """Paint every cell of colour old with colour new."""
     table = list(_IDENTITY)
@@ -436,7 +436,7 @@ def replace_colour(grid: Grid, old: Colour, new: Colour) -> Grid:
     return _recolour(grid, table)
 
 
-@primitive("colour")
+@primitive("colour", keeps_shape_of="grid")
 def swap_colours(grid: Grid, first: Colour, second: Colour) -> Grid:
     """Exchange two colours everywhere in the grid."""
     table = list(_IDENTITY)
@@ -444,14 +444,14 @@ def swap_colours(grid: Grid, first: Colour, second: Colour) -> Grid:
     return _recolour(grid, table)
 
 
-@primitive("colour")
+@primitive("colour", keeps_shape_of="grid")
 def recolour_non_background(grid: Grid, colour: Colour) -> Grid:
     """Paint every non-zero cell with colour."""
     _colour(colour)
     return _recolour(grid, [0] + [colour] * 9)
 
 
-@primitive("colour")
+@primitive("colour", keeps_shape_of="grid")
 def keep_colour(grid: Grid, colour: Colour) -> Grid:
     """Keep the cells of colour, set every other cell to 0."""
     table = [0] * 10
@@ -459,7 +459,7 @@ def keep_colour(grid: Grid, colour: Colour) -> Grid:
     return _recolour(grid, table)
 
 
-@primitive("colour")
+@primitive("colour", keeps_shape_of="grid")
 def invert_mask(grid: Grid, colour: Colour) -> Grid:
     """Swap figure and ground: 0 cells become colour, non-zero cells become 0."""
     _colour(colour)
@@ -505,14 +505,14 @@ def cells_of_colour(grid: Grid, colour: Colour) -> Indices:
                      if v == colour)
 
 
-@primitive("colour")
+@primitive("colour", keeps_shape_of="base")
 def overlay_grids(base: Grid, top: Grid) -> Grid:
     """Lay top over base (same shape): top's non-zero cells win, elsewhere base shows."""
     _same_shape(base, top)
     return tuple(tuple(t or b for b, t in zip(rb, rt)) for rb, rt in zip(base, top))
 
 
-@primitive("colour")
+@primitive("colour", keeps_shape_of="first")
 def mask_and(first: Grid, second: Grid, colour: Colour) -> Grid:
     """colour where both grids (same shape) are non-zero, else 0."""
     _same_shape(first, second)
@@ -521,7 +521,7 @@ def mask_and(first: Grid, second: Grid, colour: Colour) -> Grid:
                  for ra, rb in zip(first, second))
 
 
-@primitive("colour")
+@primitive("colour", keeps_shape_of="first")
 def mask_or(first: Grid, second: Grid, colour: Colour) -> Grid:
     """colour where either grid (same shape) is non-zero, else 0."""
     _same_shape(first, second)
@@ -530,7 +530,7 @@ def mask_or(first: Grid, second: Grid, colour: Colour) -> Grid:
                  for ra, rb in zip(first, second))
 
 
-@primitive("colour")
+@primitive("colour", keeps_shape_of="first")
 def mask_xor(first: Grid, second: Grid, colour: Colour) -> Grid:
     """colour where exactly one grid (same shape) is non-zero, else 0."""
     _same_shape(first, second)
@@ -539,7 +539,7 @@ def mask_xor(first: Grid, second: Grid, colour: Colour) -> Grid:
                  for ra, rb in zip(first, second))
 
 
-@primitive("colour")
+@primitive("colour", keeps_shape_of="first")
 def mask_nor(first: Grid, second: Grid, colour: Colour) -> Grid:
     """colour where both grids (same shape) are 0, else 0."""
     _same_shape(first, second)

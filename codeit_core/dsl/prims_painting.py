@@ -76,7 +76,7 @@ def _ray(grid: Grid, start: IntegerTuple, direction: IntegerTuple, stop_at_non_b
 
 # --------------------------------------------------------------------------- painting
 
-@primitive("painting")
+@primitive("painting", keeps_shape_of="grid")
 def paint_object(grid: Grid, obj: Object) -> Grid:
     """Draw the object's cells onto the grid (cells outside the grid are ignored)."""
     if obj and not _is_object(obj):
@@ -84,7 +84,7 @@ def paint_object(grid: Grid, obj: Object) -> Grid:
     return _set_cells(grid, obj)
 
 
-@primitive("painting")
+@primitive("painting", keeps_shape_of="grid")
 def paint_objects(grid: Grid, objs: Objects) -> Grid:
     """Draw every object onto the grid (in reading order, so overlaps are deterministic)."""
     cells = []
@@ -95,7 +95,7 @@ def paint_objects(grid: Grid, objs: Objects) -> Grid:
     return _set_cells(grid, cells)
 
 
-@primitive("painting")
+@primitive("painting", keeps_shape_of="grid")
 def paint_under(grid: Grid, obj: Object) -> Grid:
     """Draw the object's cells only where the grid shows background."""
     if obj and not _is_object(obj):
@@ -103,14 +103,14 @@ def paint_under(grid: Grid, obj: Object) -> Grid:
     return _set_cells(grid, obj, only_on=_background(grid))
 
 
-@primitive("painting")
+@primitive("painting", keeps_shape_of="grid")
 def fill_cells(grid: Grid, colour: Colour, patch: Patch) -> Grid:
     """Set every position of the patch to the colour."""
     _check_colour(colour)
     return _set_cells(grid, [(colour, p) for p in _positions(patch)])
 
 
-@primitive("painting")
+@primitive("painting", keeps_shape_of="grid")
 def fill_background_cells(grid: Grid, colour: Colour, patch: Patch) -> Grid:
     """Set the positions of the patch to the colour where the grid shows background."""
     _check_colour(colour)
@@ -118,19 +118,19 @@ def fill_background_cells(grid: Grid, colour: Colour, patch: Patch) -> Grid:
                       only_on=_background(grid))
 
 
-@primitive("painting")
+@primitive("painting", keeps_shape_of="grid")
 def erase_patch(grid: Grid, patch: Patch) -> Grid:
     """Cover the patch with the grid's background colour."""
     return fill_cells(grid, _background(grid), patch)
 
 
-@primitive("painting")
+@primitive("painting", keeps_shape_of="grid")
 def erase_objects(grid: Grid, objs: Objects) -> Grid:
     """Cover every object with the grid's background colour."""
     return fill_cells(grid, _background(grid), frozenset().union(*map(_positions, objs)))
 
 
-@primitive("painting")
+@primitive("painting", keeps_shape_of="grid")
 def keep_only(grid: Grid, objs: Objects) -> Grid:
     """A background-coloured grid of the same size showing only the given objects."""
     bg = _background(grid)
@@ -138,14 +138,14 @@ def keep_only(grid: Grid, objs: Objects) -> Grid:
     return paint_objects(blank, objs)
 
 
-@primitive("painting")
+@primitive("painting", keeps_shape_of="grid")
 def move_object(grid: Grid, obj: Object, offset: IntegerTuple) -> Grid:
     """Erase the object and redraw it shifted by (d_row, d_col)."""
     moved = frozenset((v, (r + offset[0], c + offset[1])) for v, (r, c) in obj)
     return paint_object(erase_patch(grid, obj), moved)
 
 
-@primitive("painting")
+@primitive("painting", keeps_shape_of="grid")
 def flood_fill(grid: Grid, position: IntegerTuple, colour: Colour) -> Grid:
     """Recolour the 4-connected same-coloured region containing the position."""
     _check_colour(colour)
@@ -158,21 +158,21 @@ def flood_fill(grid: Grid, position: IntegerTuple, colour: Colour) -> Grid:
     return _set_cells(grid, [(colour, p) for p in region])
 
 
-@primitive("painting")
+@primitive("painting", keeps_shape_of="grid")
 def fill_enclosed(grid: Grid, colour: Colour) -> Grid:
     """Colour background cells that cannot reach the border through background."""
     _check_colour(colour)
     return _set_cells(grid, [(colour, p) for p in enclosed_cells(grid)])
 
 
-@primitive("painting")
+@primitive("painting", keeps_shape_of="grid")
 def draw_box(grid: Grid, patch: Patch, colour: Colour) -> Grid:
     """Draw the outline of the patch's bounding box in the colour."""
     _check_colour(colour)
     return _set_cells(grid, [(colour, p) for p in box_outline(patch)])
 
 
-@primitive("painting")
+@primitive("painting", keeps_shape_of="grid")
 def fill_box_background(grid: Grid, patch: Patch, colour: Colour) -> Grid:
     """Colour the background cells inside the patch's bounding box."""
     _check_colour(colour)
@@ -183,7 +183,7 @@ def fill_box_background(grid: Grid, patch: Patch, colour: Colour) -> Grid:
     return _set_cells(grid, cells, only_on=_background(grid))
 
 
-@primitive("painting")
+@primitive("painting", keeps_shape_of="grid")
 def recolour_by_size(grid: Grid, colour: Colour, n: Integer) -> Grid:
     """Recolour every single-colour non-background object having exactly n cells."""
     _check_colour(colour)
@@ -206,7 +206,7 @@ def line_between(a: IntegerTuple, b: IntegerTuple) -> Indices:
     return frozenset((a[0] + i * sr, a[1] + i * sc) for i in range(n + 1))
 
 
-@primitive("lines")
+@primitive("lines", keeps_shape_of="grid")
 def draw_line(grid: Grid, a: IntegerTuple, b: IntegerTuple, colour: Colour) -> Grid:
     """Draw the straight segment from a to b in the colour."""
     return fill_cells(grid, colour, line_between(a, b))
@@ -255,7 +255,7 @@ def diagonals_through(grid: Grid, position: IntegerTuple) -> Indices:
     return frozenset(out)
 
 
-@primitive("lines")
+@primitive("lines", keeps_shape_of="grid")
 def connect_colour(grid: Grid, colour: Colour) -> Grid:
     """Join consecutive cells of the colour on each row and column by colouring the background between."""
     _check_colour(colour)
@@ -275,7 +275,7 @@ def connect_colour(grid: Grid, colour: Colour) -> Grid:
     return _set_cells(grid, cells, only_on=bg)
 
 
-@primitive("lines")
+@primitive("lines", keeps_shape_of="grid")
 def connect_same_colours(grid: Grid) -> Grid:
     """Join pairs of same-coloured cells that are neighbours on a row or column, across background only."""
     bg = _background(grid)
@@ -337,21 +337,21 @@ def _complete(grid: Grid, colour: int, maps) -> Grid:
     return _freeze(rows)
 
 
-@primitive("symmetry")
+@primitive("symmetry", keeps_shape_of="grid")
 def complete_left_right(grid: Grid, colour: Colour) -> Grid:
     """Fill cells of the colour from their mirror across the vertical centre line."""
     w = _dims(grid)[1]
     return _complete(grid, colour, [lambda r, c: (r, w - 1 - c)])
 
 
-@primitive("symmetry")
+@primitive("symmetry", keeps_shape_of="grid")
 def complete_top_bottom(grid: Grid, colour: Colour) -> Grid:
     """Fill cells of the colour from their mirror across the horizontal centre line."""
     h = _dims(grid)[0]
     return _complete(grid, colour, [lambda r, c: (h - 1 - r, c)])
 
 
-@primitive("symmetry")
+@primitive("symmetry", keeps_shape_of="grid")
 def complete_symmetry(grid: Grid, colour: Colour) -> Grid:
     """Fill cells of the colour from any mirror image (left-right, top-bottom, half turn, diagonals if square)."""
     h, w = _dims(grid)
@@ -400,7 +400,7 @@ def reflect_across_row(patch: Object, row: Integer) -> Object:
     return frozenset((2 * row - r, c) for r, c in patch)
 
 
-@primitive("symmetry")
+@primitive("symmetry", keeps_shape_of="grid")
 def mirror_grid_into_halves(grid: Grid) -> Grid:
     """Copy the left half of the grid mirrored onto its right half."""
     w = _dims(grid)[1]
@@ -409,7 +409,7 @@ def mirror_grid_into_halves(grid: Grid) -> Grid:
 
 # --------------------------------------------------------------------------- gravity
 
-@primitive("gravity")
+@primitive("gravity", keeps_shape_of="grid")
 def gravity_cells(grid: Grid, direction: IntegerTuple) -> Grid:
     """Slide every non-background cell as far as it goes in an orthogonal direction, per row/column."""
     dr, dc = _check_direction(direction, True)
@@ -430,31 +430,31 @@ def gravity_cells(grid: Grid, direction: IntegerTuple) -> Grid:
     return _freeze(rows)
 
 
-@primitive("gravity")
+@primitive("gravity", keeps_shape_of="grid")
 def fall_down(grid: Grid) -> Grid:
     """Let every non-background cell drop to the bottom of its column."""
     return gravity_cells(grid, (1, 0))
 
 
-@primitive("gravity")
+@primitive("gravity", keeps_shape_of="grid")
 def fall_up(grid: Grid) -> Grid:
     """Let every non-background cell rise to the top of its column."""
     return gravity_cells(grid, (-1, 0))
 
 
-@primitive("gravity")
+@primitive("gravity", keeps_shape_of="grid")
 def fall_left(grid: Grid) -> Grid:
     """Slide every non-background cell to the left end of its row."""
     return gravity_cells(grid, (0, -1))
 
 
-@primitive("gravity")
+@primitive("gravity", keeps_shape_of="grid")
 def fall_right(grid: Grid) -> Grid:
     """Slide every non-background cell to the right end of its row."""
     return gravity_cells(grid, (0, 1))
 
 
-@primitive("gravity")
+@primitive("gravity", keeps_shape_of="grid")
 def gravity_objects(grid: Grid, direction: IntegerTuple) -> Grid:
     """Move each 8-connected non-background object rigidly in a direction until it hits the edge or another object."""
     dr, dc = _check_direction(direction, True)
@@ -482,7 +482,7 @@ def gravity_objects(grid: Grid, direction: IntegerTuple) -> Grid:
     return _freeze(rows)
 
 
-@primitive("gravity")
+@primitive("gravity", keeps_shape_of="grid")
 def slide_object(grid: Grid, obj: Object, direction: IntegerTuple) -> Grid:
     """Move one object in a unit direction until the next step would leave the grid or hit a non-background cell."""
     dr, dc = _check_direction(direction, False)

@@ -40,7 +40,7 @@ def recolour_in_order(objs: Container, colour: Colour) -> Objects:
 # --------------------------------------------------------------------------- lines
 
 
-@primitive("lines")
+@primitive("lines", keeps_shape_of="grid")
 def connect_same_colours_diagonal(grid: Grid) -> Grid:
     """Join pairs of same-coloured cells that are neighbours on a diagonal, across background only."""
     h, w = _dims(grid)
@@ -162,7 +162,7 @@ def _best_axis(colour: int, n: int, pairs) -> int | None:
     return best
 
 
-@primitive("symmetry")
+@primitive("symmetry", keeps_shape_of="grid")
 def complete_mirror(grid: Grid, colour: Colour) -> Grid:
     """Fill cells of the colour from their mirror images across the best-fitting horizontal and vertical axes."""
     _colour(colour)
@@ -334,7 +334,7 @@ def sweep(grid: Grid, patch: Patch, direction: IntegerTuple) -> Indices:
     return frozenset(out)
 
 
-@primitive("lines")
+@primitive("lines", keeps_shape_of="grid")
 def smear(grid: Grid, direction: IntegerTuple) -> Grid:
     """Paint each background cell with the nearest non-background colour behind it in a direction."""
     h, w = _dims(grid)
@@ -380,7 +380,7 @@ def _consistent(known: list[tuple[int, int, int]], pr: int, pc: int) -> dict | N
     return seen
 
 
-@primitive("symmetry")
+@primitive("symmetry", keeps_shape_of="grid")
 def fill_periodic(grid: Grid, colour: Colour) -> Grid:
     """Treat cells of the colour as unknown and fill them from the smallest row, then column, period."""
     _colour(colour)
@@ -447,7 +447,7 @@ def colours_to_column(colours: Container) -> Grid:
     return tuple((_colour(v),) for v in colours)
 
 
-@primitive("colour")
+@primitive("colour", keeps_shape_of="grid")
 def majority_rows(grid: Grid) -> Grid:
     """Paint every row entirely with its most common colour (ties: the smallest colour)."""
     h, w = _dims(grid)

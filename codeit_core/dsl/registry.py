@@ -25,7 +25,13 @@ CATEGORIES: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class Primitive:
-    """A registered primitive: its function, typed signature, docstring and category."""
+    """A registered primitive: its function, typed signature, docstring and category.
+
+    keeps_shape_of: the Grid parameter whose dimensions the result always has, or None:
+    given rows of one length there (a grid, whatever its cells hold), the primitive
+    returns rows of the same number and length, or fails. A search uses it to know a program's output shape before running it
+    (``SharedPlan.run`` with ``dims``); ``tests/dsl/test_shapes.py`` checks every claim.
+    """
 
     name: str
     fn: Callable[..., Any]
@@ -34,6 +40,7 @@ class Primitive:
     returns: str
     doc: str
     category: str
+    keeps_shape_of: str | None = None
 
     @property
     def arity(self) -> int:
@@ -48,8 +55,10 @@ class Primitive:
 REGISTRY: dict[str, Primitive] = {}
 
 
-def primitive(category: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register the decorated function as a DSL primitive of `category`."""
+def primitive(category: str, keeps_shape_of: str | None = None
+              ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the decorated function as a DSL primitive of `category` (`keeps_shape_of`:
+    see ``Primitive``)."""
     if category not in CATEGORIES:
         raise ValueError(f"unknown primitive category {category!r}; known: {CATEGORIES}")
 
@@ -68,8 +77,13 @@ def primitive(category: str) -> Callable[[Callable[..., Any]], Callable[..., Any
         doc = (inspect.getdoc(fn) or "").strip().splitlines()
         if not doc:
             raise ValueError(f"primitive {name!r} needs a one-line docstring")
+        if keeps_shape_of is not None and (
+                returns != "Grid" or keeps_shape_of not in names
+                or params[names.index(keeps_shape_of)] != "Grid"):
+            raise ValueError(f"primitive {name!r}: keeps_shape_of={keeps_shape_of!r} must "
+                             f"name a Grid parameter of a primitive returning a Grid")
         REGISTRY[name] = Primitive(name, fn, tuple(params), tuple(names), returns, doc[0],
-                                   category)
+                                   category, keeps_shape_of)
         return fn
 
     return register

@@ -13,6 +13,13 @@ whatever program it appears in. Running the plan on an input fills slots on dema
 
 ``plan.order`` is an evaluation order that keeps programs with shared calls together.
 
+A program whose last lines only repaint a grid (primitives that keep the shape of a grid
+argument: ``Primitive.keeps_shape_of``) has the shape of that grid — often the input
+itself. ``plan.run(index, state, dims=(h, w))`` computes that grid first and, when its
+shape is not (h, w), returns ``(None, "shape", …)`` without running the rest: the output
+cannot equal a target of that shape. A search compares outputs with demonstration
+targets and needs no more.
+
 Every call goes through the interpreter's own step loop (``interpreter._execute``), so a
 program's outcome is the one ``run`` gives: the same caps, checks and error kinds. A call
 that fails is remembered as failed for every program that uses it, a timeout included
@@ -41,16 +48,20 @@ class SharedPlan:
         self.template: list[Any] = [None]  # slot 0: the input grid
         self.plans: list[tuple[Program, tuple, int] | None] = []
         self.static_errors: dict[int, tuple[str, str]] = {}
+        # per program: (the slot whose shape its output has, steps that compute it) or None
+        self.shape_roots: list[tuple[int, int] | None] = []
         keys: dict[tuple, int] = {}
         for index, program in enumerate(programs):
             if program is None:
                 self.plans.append(None)
+                self.shape_roots.append(None)
                 self.static_errors[index] = ("syntax", "the program does not parse")
                 continue
             try:
                 compiled = compile_program(program)
             except DSLError as e:
                 self.plans.append(None)
+                self.shape_roots.append(None)
                 self.static_errors[index] = (e.kind, str(e))
                 continue
             slot_of = {INPUT: 0}
@@ -67,6 +78,7 @@ class SharedPlan:
                 a, b, c = (slots + (0, 0, 0))[:3]
                 steps.append((fn, n, a, b, c, slots, target, check, name))
             self.plans.append((program, tuple(steps), steps[-1][6]))
+            self.shape_roots.append(_shape_root(program, steps))
 
         # programs with shared calls next to each other (by the slots they fill)
         def targets(i: int) -> tuple:
@@ -108,12 +120,14 @@ class SharedPlan:
         """Fresh state for one input grid."""
         return _State(self, grid)
 
-    def run(self, index: int, state: "_State", check_output: bool = True
-            ) -> tuple[Any, str | None, str]:
+    def run(self, index: int, state: "_State", check_output: bool = True,
+            dims: tuple[int, int] | None = None) -> tuple[Any, str | None, str]:
         """Program `index` on the state's input: (output, None, "") or (None, kind, message).
 
         Without `check_output` the final value is returned as it is, valid grid or not (a
-        caller comparing it with a target grid needs no more). A BaseException from
+        caller comparing it with a target grid needs no more). With `dims`, a program
+        whose output is known to have another shape returns (None, "shape", message)
+        before its last lines run (see the module docstring). A BaseException from
         outside (the caller's timeout alarm) marks the call it interrupted as a timeout
         and propagates."""
         plan = self.plans[index]
@@ -121,6 +135,31 @@ class SharedPlan:
             kind, message = self.static_errors[index]
             return None, kind, message
         program, steps, out = plan
+        if dims is not None:
+            root = self.shape_roots[index]
+            if root is not None:
+                slot, n_steps = root
+                if n_steps:
+                    early = self._fill(program, steps[:n_steps], state)
+                    if early is not None:
+                        return early
+                shape = state.shape(slot)
+                if shape is not None and shape != dims:
+                    return None, "shape", (f"the output is {shape[0]}x{shape[1]}, "
+                                           f"not {dims[0]}x{dims[1]}")
+        failure = self._fill(program, steps, state)
+        if failure is not None:
+            return failure
+        value = state.env[out]
+        if check_output:
+            problem = _grid_problem_fast(value)
+            if problem is not None:
+                return None, "invalid_grid", f"the output {problem}"
+        return value, None, ""
+
+    def _fill(self, program: Program, steps: tuple, state: "_State"
+              ) -> tuple[None, str, str] | None:
+        """Compute the slots of `steps` not computed yet: None, or the failure."""
         env, failed, ids, memo = state.env, state.failed, state.ids, state.memo
         for i, step in enumerate(steps):
             target = step[6]
@@ -150,12 +189,23 @@ class SharedPlan:
                 raise
             ids[target] = state.identify(env[target], step[7], target)
             memo[key] = (ids[target], env[target])
-        value = env[out]
-        if check_output:
-            problem = _grid_problem_fast(value)
-            if problem is not None:
-                return None, "invalid_grid", f"the output {problem}"
-        return value, None, ""
+        return None
+
+
+def _shape_root(program: Program, steps: list[tuple]) -> tuple[int, int] | None:
+    """(slot, n): the program's output has the shape of `slot`'s grid, computed by its
+    first n steps; None when its last line does not keep a shape."""
+    produced = {step[6]: (k, line) for k, (line, step) in enumerate(zip(program.lines, steps))}
+    slot = steps[-1][6]
+    while slot in produced:
+        k, line = produced[slot]
+        keeps = REGISTRY[line.function].keeps_shape_of
+        if keeps is None:
+            break
+        slot = steps[k][5][REGISTRY[line.function].param_names.index(keeps)]
+    if slot == steps[-1][6]:
+        return None
+    return slot, (produced[slot][0] + 1 if slot in produced else 0)
 
 
 # check codes (interpreter) of values whose equality is exact: grids, integers, pairs,
@@ -168,7 +218,7 @@ class _State:
     memo — a call of the same function on equal argument values (e.g. after a mutated
     line that changed nothing on this input) is not computed twice."""
 
-    __slots__ = ("env", "failed", "ids", "memo", "values")
+    __slots__ = ("env", "failed", "ids", "memo", "values", "shapes")
 
     def __init__(self, plan: SharedPlan, grid: Any) -> None:
         self.env = plan.template[:]
@@ -179,6 +229,14 @@ class _State:
         self.ids: list[Any] = list(range(len(plan.template)))
         self.memo: dict[tuple, tuple] = {}
         self.values: dict[tuple, int] = {(type(grid), grid): 0}
+        self.shapes: dict[int, tuple[int, int] | None] = {}
+
+    def shape(self, slot: int) -> tuple[int, int] | None:
+        """(height, width) of the value in `slot` when it is rows of one length (a grid,
+        whatever its cells hold), else None."""
+        if slot not in self.shapes:
+            self.shapes[slot] = rectangle(self.env[slot])
+        return self.shapes[slot]
 
     def identify(self, value: Any, check: int, slot: int) -> Any:
         if check not in _EXACT_CHECKS:
@@ -187,3 +245,15 @@ class _State:
             return self.values.setdefault((type(value), value), slot)
         except TypeError:  # unhashable: its own value
             return slot
+
+
+def rectangle(value: Any) -> tuple[int, int] | None:
+    """(height, width) of a non-empty tuple of rows (tuples) of one non-zero length, else
+    None. This is the shape ``keeps_shape_of`` speaks of: a primitive keeping it keeps it
+    whatever the cells hold, so a chain of them from such a value keeps its shape."""
+    if type(value) is not tuple or not value or type(value[0]) is not tuple:
+        return None
+    width = len(value[0])
+    if not width or any(type(row) is not tuple or len(row) != width for row in value):
+        return None
+    return len(value), width
