@@ -415,13 +415,17 @@ def singleton(value: Any) -> Any:
 @primitive("sets")
 def merge(containers: Container) -> Any:
     """Flatten a container of containers one level (sets are united, tuples concatenated)."""
-    parts = _ordered(_container(containers))
+    parts = _container(containers)
     if not parts:
         return type(containers)()
     kinds = {type(p) for p in parts}
     if len(kinds) != 1 or not kinds <= {tuple, frozenset}:
         raise TypeError("merge needs a container of containers of one kind")
     check_count(sum(map(len, parts)))
+    # in order only now: ordering a set of sets is costly, and a merge too large to build
+    # needs no order. (The sets are united in order too: the union's iteration order
+    # follows it, and a few primitives read a set in that order.)
+    parts = _ordered(parts)
     if kinds == {tuple}:
         return tuple(x for p in parts for x in p)
     return frozenset().union(*parts)
