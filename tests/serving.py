@@ -54,3 +54,12 @@ def stop(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(10)
+
+
+def settle(page, timeout: float = 30) -> None:
+    """Wait until the Streamlit script run of this page (a Playwright page) has finished."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !/Running|Stop/.test(document.querySelector("
+        "'[data-testid=\"stStatusWidget\"]').innerText)", timeout=timeout * 1000)
+    page.wait_for_timeout(300)

@@ -10,6 +10,7 @@ import sqlite3
 
 import pytest
 from playwright.sync_api import expect
+from serving import settle
 
 pytestmark = pytest.mark.browser
 
@@ -62,13 +63,16 @@ def _metric(page, label: str) -> str:
 
 
 def commit(page, key: str, text: str) -> None:
-    """Type into a text input and let the app take the value (a click that follows at
-    once can be lost in the rerun the new value starts)."""
+    """Type into a text input and let the app take the value. The app is idle first (an
+    input a running rerun replaces loses what was typed into it) and after (a click that
+    follows at once can be lost in the rerun the new value starts)."""
     box = widget(page, key).locator("input")
+    settle(page)
     box.fill(text)
     box.press("Enter")
     expect(box).to_have_value(text)
-    page.wait_for_timeout(700)
+    page.wait_for_timeout(400)  # the rerun Enter starts may not show as running yet
+    settle(page)
 
 
 def fill_number(page, key: str, value: int) -> None:
@@ -359,6 +363,8 @@ def test_manage_exports_renames_clones_deletes_and_imports_a_run(page, app_url, 
     page.get_by_text(f"Created '{name}-s5': the config of '{name}-renamed' with seed 5"
                      ).wait_for(timeout=30_000)
     assert RunDir(runs_dir / f"{name}-s5").config().seed == 5
+    # the clone is now the open run, and the Manage tab is still the one shown
+    expect(page.get_by_role("tab", name="Manage")).to_have_attribute("aria-selected", "true")
 
     commit(page, "mg_delete_confirm", f"{name}-s5")
     button_of(page, "mg_delete_go").click()

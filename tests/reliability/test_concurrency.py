@@ -18,7 +18,7 @@ import pytest
 
 from codeit_core.buffer import Filters, ReplayBuffer
 from codeit_core.db import connect
-from serving import ROOT
+from serving import ROOT, settle
 import reliability_stats as stats
 
 AREA = "concurrency"
@@ -125,15 +125,6 @@ def test_readers_never_see_database_locked_while_a_run_writes(tmp_path):
 
 def page_text(page) -> str:
     return page.inner_text("body")
-
-
-def settle(page, timeout: float = 30) -> None:
-    """Wait until the Streamlit script run of this page has finished."""
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !/Running|Stop/.test(document.querySelector("
-        "'[data-testid=\"stStatusWidget\"]').innerText)", timeout=timeout * 1000)
-    page.wait_for_timeout(300)
 
 
 def open_app_page(page, url: str, path: str) -> None:
