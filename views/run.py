@@ -292,9 +292,8 @@ if run is not None:
                f"{config.samples_per_task} samples per task · learn size {config.learn_size}"
                + (f" · ablation {config.ablation}: {ABLATIONS[config.ablation]}"
                   if config.ablation else "") + f" · `{run}`")
-    # the open tab is session state (on_change="rerun"), so it stays open when a Manage
-    # action opens another run or a message appears above it; keyed only, the browser
-    # alone remembered it and a rerun that rebuilt the tabs could fall back to the first
+    # the open tab is session state (on_change="rerun"): it stays open when a Manage
+    # action opens another run (keyed only, a rerun could bring back the first tab)
     steps_tab, background_tab, manage_tab = st.tabs(["Step by step", "In the background",
                                                      "Manage"], key="rv_tabs",
                                                     on_change="rerun")
