@@ -501,8 +501,8 @@ def least_common_colour(grid: Grid) -> Colour:
 @primitive("colour")
 def cells_of_colour(grid: Grid, colour: Colour) -> Indices:
     """The positions (row, column) of every cell of colour."""
-    return frozenset((r, c) for r, row in enumerate(grid) for c, v in enumerate(row)
-                     if v == colour)
+    return frozenset((r, c) for r, row in enumerate(grid) if colour in row
+                     for c, v in enumerate(row) if v == colour)
 
 
 @primitive("colour", keeps_shape_of="base")

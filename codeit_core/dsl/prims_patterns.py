@@ -340,6 +340,9 @@ def smear(grid: Grid, direction: IntegerTuple) -> Grid:
     h, w = _dims(grid)
     dr, dc = _direction(direction)
     bg = _background(grid)
+    if dr == 0 or dc == 0:
+        if all(type(row) is tuple and len(row) == w for row in grid):
+            return _smear_straight(grid, dr, dc, bg)
     out = [list(row) for row in grid]
     rows = range(h) if dr >= 0 else range(h - 1, -1, -1)
     cols = range(w) if dc >= 0 else range(w - 1, -1, -1)
@@ -349,6 +352,29 @@ def smear(grid: Grid, direction: IntegerTuple) -> Grid:
             if out[r][c] == bg and 0 <= pr < h and 0 <= pc < w:
                 out[r][c] = out[pr][pc]
     return tuple(map(tuple, out))
+
+
+def _smear_straight(grid: Grid, dr: int, dc: int, bg: int) -> Grid:
+    """smear along a row or a column of a rectangular grid: the same cells, a row (or a
+    row of cells) at a time instead of one indexed cell at a time."""
+    if dc:
+        out = []
+        for row in grid:
+            cells = row if dc > 0 else row[::-1]
+            done, last = [], cells[0]
+            for v in cells:
+                if v == bg:
+                    v = last
+                done.append(v)
+                last = v
+            out.append(tuple(done) if dc > 0 else tuple(reversed(done)))
+        return tuple(out)
+    rows = grid if dr > 0 else grid[::-1]
+    out, last = [], rows[0]
+    for row in rows:
+        last = tuple([p if v == bg else v for v, p in zip(row, last)])
+        out.append(last)
+    return tuple(out) if dr > 0 else tuple(reversed(out))
 
 
 # --- colour -----------------------------------------------------------------------------------

@@ -240,6 +240,33 @@ def test_smear():
         P.smear(grid, (2, 0))
 
 
+def _smear_cell_by_cell(grid, direction):
+    """smear as its docstring says it, one cell at a time in the direction's order."""
+    h, w = len(grid), len(grid[0])
+    dr, dc = direction
+    bg = min(set(v for row in grid for v in row),
+             key=lambda c: (-sum(row.count(c) for row in grid), c))
+    out = [list(row) for row in grid]
+    for r in (range(h) if dr >= 0 else range(h - 1, -1, -1)):
+        for c in (range(w) if dc >= 0 else range(w - 1, -1, -1)):
+            if out[r][c] == bg and 0 <= r - dr < h and 0 <= c - dc < w:
+                out[r][c] = out[r - dr][c - dc]
+    return tuple(map(tuple, out))
+
+
+def test_smear_matches_the_cell_by_cell_definition_in_every_direction():
+    # rows and columns take a faster path than the diagonals; both must give the same
+    import random
+
+    rng = random.Random(7)
+    for _ in range(400):
+        h, w, k = rng.randint(1, 7), rng.randint(1, 7), rng.randint(1, 4)
+        grid = tuple(tuple(rng.randrange(k) if rng.random() < 0.5 else 0 for _ in range(w))
+                     for _ in range(h))
+        for direction in ((0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, 1), (1, -1)):
+            assert P.smear(grid, direction) == _smear_cell_by_cell(grid, direction)
+
+
 def test_recolour_each():
     a = frozenset({(1, (0, 0)), (1, (0, 1))})
     b = frozenset({(2, (1, 1))})
