@@ -264,7 +264,7 @@ def search(programs: Sequence[str], tasks: Sequence[Any], n_references: int = 0,
                 result.candidates.extend(candidates)
                 totals.update(stats["errors"])
                 for key in ("executions", "ran_program_task_pairs", "worker_restarts",
-                            "shape_skipped"):
+                            "shape_skipped", "colour_skipped"):
                     sums[key] += stats.get(key, 0)
                 stopped.extend(stats["stopped_programs"])
                 if progress:
@@ -278,6 +278,7 @@ def search(programs: Sequence[str], tasks: Sequence[Any], n_references: int = 0,
                     "executions": sums["executions"],
                     "ran_program_task_pairs": sums["ran_program_task_pairs"],
                     "shape_skipped": sums["shape_skipped"],
+                    "colour_skipped": sums["colour_skipped"],
                     "candidates": len(result.candidates),
                     "errors": dict(sorted(totals.items())),
                     "worker_restarts": sums["worker_restarts"],

@@ -19,7 +19,9 @@ affordable on 2 cores:
   * a unit of work is one task (all programs on its inputs): one message each way, nothing
     per program on the parent's side;
   * a program runs on a task's test inputs only when it is exact on a demonstration (it
-    cannot be a candidate otherwise).
+    cannot be a candidate otherwise), and stops as soon as its output provably cannot be
+    the target: another shape, or a last line painting a colour the target does not want
+    where the grid it paints is wrong (``SharedPlan.run`` with ``target``).
 Results are cached on disk by (programs, tasks, limits), so a second run pays nothing.
 
 Workers are sandboxed like the Executor's (execute.py): a hard per-program timeout inside
@@ -153,33 +155,35 @@ def _evaluate_task(plan: Any, demos: Sequence[tuple[Grid, Grid]],
     executions = 0
     clock = time.monotonic
 
-    skipped = 0
+    skipped = painted = 0
 
-    def run(index: int, state: Any, dims: tuple[int, int]) -> Any:
-        nonlocal skipped
+    def run(index: int, state: Any, target: Grid) -> Any:
+        nonlocal skipped, painted
         progress[_PROGRAM] = index
         try:
             progress[_START] = clock()
             # no output check: only equality with a target grid matters here, and a
-            # program whose output has another shape than the target's stops early
-            output, kind, _ = plan.run(index, state, check_output=False, dims=dims)
+            # program whose output cannot be the target (another shape, or a last line
+            # painting a colour the target does not want) stops early
+            output, kind, _ = plan.run(index, state, check_output=False, target=target)
             progress[_START] = 0.0
         except _Timeout:
             progress[_START] = 0.0
             output, kind = None, "timeout"
         if kind == "shape":
             skipped += 1
+        elif kind == "colour":
+            painted += 1
         elif kind is not None:
             errors[kind] += 1
         return output
 
     for grid, target in demos:
         state = plan.start(grid)
-        dims = (len(target), len(target[0]))
         for index in plan.order:
             if index not in excluded:
                 executions += 1
-                output = run(index, state, dims)
+                output = run(index, state, target)
                 if output is not None:
                     ran[index] = True
                     if output == target:
@@ -188,16 +192,15 @@ def _evaluate_task(plan: Any, demos: Sequence[tuple[Grid, Grid]],
     correct = {i: True for i in chosen}
     for grid, target in tests:
         state = plan.start(grid)
-        dims = (len(target), len(target[0]))
         for index in chosen:
             executions += 1
-            output = run(index, state, dims)
+            output = run(index, state, target)
             if output is None or output != target:
                 correct[index] = False
     errors["timeout"] += len(excluded) * len(demos)
     return {"candidates": [(i, exact[i], correct[i]) for i in sorted(chosen)],
-            "ran_programs": sum(ran), "executions": executions - skipped,
-            "errors": dict(errors), "shape_skipped": skipped}
+            "ran_programs": sum(ran), "executions": executions - skipped - painted,
+            "errors": dict(errors), "shape_skipped": skipped, "colour_skipped": painted}
 
 
 def _worker_main(conn: Any, progress: Any, programs: list[str], timeout: float,
@@ -327,7 +330,7 @@ def search(programs: Sequence[str], tasks: Sequence[Task], n_references: int = 0
     # in-worker ticker already stops every program that returns to Python in time
     limit, cpu_limit = timeout + max(2.0, timeout), max(2.0, timeout)
     totals: Counter[str] = Counter()
-    executions = ran_pairs = restarts = shape_skipped = 0
+    executions = ran_pairs = restarts = shape_skipped = colour_skipped = 0
     stopped: list[tuple[str, int, str]] = []  # (task, program, why) a worker was replaced
     done = 0
 
@@ -383,6 +386,7 @@ def search(programs: Sequence[str], tasks: Sequence[Task], n_references: int = 0
                         executions += reply["executions"]
                         ran_pairs += reply["ran_programs"]
                         shape_skipped += reply["shape_skipped"]
+                        colour_skipped += reply["colour_skipped"]
                         totals.update(reply["errors"])
                         done += 1
                         if progress:
@@ -409,7 +413,8 @@ def search(programs: Sequence[str], tasks: Sequence[Task], n_references: int = 0
     result.stats = {"programs": len(programs), "references": n_references,
                     "mutants": len(programs) - n_references, "tasks": len(tasks),
                     "executions": executions, "ran_program_task_pairs": ran_pairs,
-                    "shape_skipped": shape_skipped, "candidates": len(result.candidates),
+                    "shape_skipped": shape_skipped, "colour_skipped": colour_skipped,
+                    "candidates": len(result.candidates),
                     "errors": dict(sorted(totals.items())), "worker_restarts": restarts,
                     "stopped_programs": [[t, programs[i][:200], why]
                                          for t, i, why in stopped[:20]],

@@ -82,6 +82,28 @@ def test_a_program_keeping_the_input_shape_stops_early_on_a_task_that_changes_it
                 assert ((t.id, i) in found) == exact
 
 
+def zeros_to(g, colour):
+    return tuple(tuple(colour if v == 0 else v for v in row) for row in g)
+
+
+def test_a_fill_with_a_colour_the_target_does_not_want_stops_before_its_patch():
+    """On "paint" every 0 becomes 5: filling the 0 cells with 6 cannot match there, so it
+    stops once it knows the grid and the colour (counted apart, not as an error); the
+    fill with 5 runs and solves the task, as a full run says."""
+    paint = task("paint", [(A, zeros_to(A, 5)), (B, zeros_to(B, 5))], [(C, zeros_to(C, 5))])
+    programs = ["x1 = cells_of_colour(I, 0)\nO = fill_cells(I, 5, x1)",
+                "x1 = cells_of_colour(I, 0)\nO = fill_cells(I, 6, x1)",
+                "x1 = rotate_180(I)\nx2 = cells_of_colour(x1, 0)\nO = fill_cells(x1, 6, x2)"]
+    result = search(programs, [paint, HALF], workers=1)
+    # both 6-fills on paint's two demonstrations, and both fills of the unrotated input
+    # on half's (its wrong cells want other colours); on half the rotated grid is already
+    # right (nothing to paint: it runs, and paints it wrong)
+    assert result.stats["colour_skipped"] == 2 * 2 + 2 * 2
+    assert not any(result.stats["errors"].values())
+    assert {(c.task_id, c.program) for c in result.candidates} == {("paint", 0)}
+    assert result.solved() == {"paint"}
+
+
 def test_only_the_first_mutants_count_at_a_smaller_budget():
     # reference: the quarter turn; mutants: the half turn first, then the rest
     programs = ["O = rotate_cw(I)", "O = rotate_180(I)", "O = flip_vertical(I)"]

@@ -77,10 +77,12 @@ def show_search(loop: CodeItLoop, stats: dict[str, Any]) -> None:
                 f"{stats.get('candidates', 0):,} candidates, {stats.get('solved', 0)} tasks "
                 f"solved (top-3) · {took}")
     errors = {kind: n for kind, n in (stats.get("errors") or {}).items() if n}
-    skipped = stats.get("shape_skipped", 0)
+    stops = [f"{n:,} {why}" for n, why in (
+        (stats.get("shape_skipped", 0), "an output of the wrong shape"),
+        (stats.get("colour_skipped", 0), "a last line painting a colour the target does "
+                                         "not want")) if n]
     st.caption(f"{stats.get('executions', 0):,} program executions"
-               + (f" ({skipped:,} more stopped before running: output of the wrong shape)"
-                  if skipped else "")
+               + (f" (more stopped before running: {'; '.join(stops)})" if stops else "")
                + " · errors: "
                + (", ".join(f"{kind} {n:,}" for kind, n in errors.items()) or "none")
                + (f" · {stats['worker_restarts']} worker restart(s)"

@@ -428,7 +428,7 @@ def cell_at(grid: Grid, position: IntegerTuple) -> Colour:
 # --- colour ----------------------------------------------------------------------------------
 
 
-@primitive("colour", keeps_shape_of="grid")
+@primitive("colour", keeps_shape_of="grid", paints_with="new")
 def replace_colour(grid: Grid, old: Colour, new: Colour) -> Grid:
     """Paint every cell of colour old with colour new."""
     table = list(_IDENTITY)
@@ -444,7 +444,7 @@ def swap_colours(grid: Grid, first: Colour, second: Colour) -> Grid:
     return _recolour(grid, table)
 
 
-@primitive("colour", keeps_shape_of="grid")
+@primitive("colour", keeps_shape_of="grid", paints_with="colour")
 def recolour_non_background(grid: Grid, colour: Colour) -> Grid:
     """Paint every non-zero cell with colour."""
     _colour(colour)

@@ -103,14 +103,14 @@ def paint_under(grid: Grid, obj: Object) -> Grid:
     return _set_cells(grid, obj, only_on=_background(grid))
 
 
-@primitive("painting", keeps_shape_of="grid")
+@primitive("painting", keeps_shape_of="grid", paints_with="colour")
 def fill_cells(grid: Grid, colour: Colour, patch: Patch) -> Grid:
     """Set every position of the patch to the colour."""
     _check_colour(colour)
     return _set_cells(grid, [(colour, p) for p in _positions(patch)])
 
 
-@primitive("painting", keeps_shape_of="grid")
+@primitive("painting", keeps_shape_of="grid", paints_with="colour")
 def fill_background_cells(grid: Grid, colour: Colour, patch: Patch) -> Grid:
     """Set the positions of the patch to the colour where the grid shows background."""
     _check_colour(colour)
@@ -145,7 +145,7 @@ def move_object(grid: Grid, obj: Object, offset: IntegerTuple) -> Grid:
     return paint_object(erase_patch(grid, obj), moved)
 
 
-@primitive("painting", keeps_shape_of="grid")
+@primitive("painting", keeps_shape_of="grid", paints_with="colour")
 def flood_fill(grid: Grid, position: IntegerTuple, colour: Colour) -> Grid:
     """Recolour the 4-connected same-coloured region containing the position."""
     _check_colour(colour)
@@ -158,21 +158,21 @@ def flood_fill(grid: Grid, position: IntegerTuple, colour: Colour) -> Grid:
     return _set_cells(grid, [(colour, p) for p in region])
 
 
-@primitive("painting", keeps_shape_of="grid")
+@primitive("painting", keeps_shape_of="grid", paints_with="colour")
 def fill_enclosed(grid: Grid, colour: Colour) -> Grid:
     """Colour background cells that cannot reach the border through background."""
     _check_colour(colour)
     return _set_cells(grid, [(colour, p) for p in enclosed_cells(grid)])
 
 
-@primitive("painting", keeps_shape_of="grid")
+@primitive("painting", keeps_shape_of="grid", paints_with="colour")
 def draw_box(grid: Grid, patch: Patch, colour: Colour) -> Grid:
     """Draw the outline of the patch's bounding box in the colour."""
     _check_colour(colour)
     return _set_cells(grid, [(colour, p) for p in box_outline(patch)])
 
 
-@primitive("painting", keeps_shape_of="grid")
+@primitive("painting", keeps_shape_of="grid", paints_with="colour")
 def fill_box_background(grid: Grid, patch: Patch, colour: Colour) -> Grid:
     """Colour the background cells inside the patch's bounding box."""
     _check_colour(colour)
@@ -183,7 +183,7 @@ def fill_box_background(grid: Grid, patch: Patch, colour: Colour) -> Grid:
     return _set_cells(grid, cells, only_on=_background(grid))
 
 
-@primitive("painting", keeps_shape_of="grid")
+@primitive("painting", keeps_shape_of="grid", paints_with="colour")
 def recolour_by_size(grid: Grid, colour: Colour, n: Integer) -> Grid:
     """Recolour every single-colour non-background object having exactly n cells."""
     _check_colour(colour)
@@ -206,7 +206,7 @@ def line_between(a: IntegerTuple, b: IntegerTuple) -> Indices:
     return frozenset((a[0] + i * sr, a[1] + i * sc) for i in range(n + 1))
 
 
-@primitive("lines", keeps_shape_of="grid")
+@primitive("lines", keeps_shape_of="grid", paints_with="colour")
 def draw_line(grid: Grid, a: IntegerTuple, b: IntegerTuple, colour: Colour) -> Grid:
     """Draw the straight segment from a to b in the colour."""
     return fill_cells(grid, colour, line_between(a, b))
@@ -255,7 +255,7 @@ def diagonals_through(grid: Grid, position: IntegerTuple) -> Indices:
     return frozenset(out)
 
 
-@primitive("lines", keeps_shape_of="grid")
+@primitive("lines", keeps_shape_of="grid", paints_with="colour")
 def connect_colour(grid: Grid, colour: Colour) -> Grid:
     """Join consecutive cells of the colour on each row and column by colouring the background between."""
     _check_colour(colour)

@@ -31,6 +31,12 @@ class Primitive:
     given rows of one length there (a grid, whatever its cells hold), the primitive
     returns rows of the same number and length, or fails. A search uses it to know a program's output shape before running it
     (``SharedPlan.run`` with ``dims``); ``tests/dsl/test_shapes.py`` checks every claim.
+
+    paints_with: the Colour parameter that is the only colour the result writes, or None:
+    the result differs from its ``keeps_shape_of`` grid only in cells of that colour. A
+    search compares such a program's grid argument with the target before it computes the
+    rest: a cell the grid has wrong whose target colour is another one cannot be put right
+    (``SharedPlan.run`` with ``target``).
     """
 
     name: str
@@ -41,6 +47,7 @@ class Primitive:
     doc: str
     category: str
     keeps_shape_of: str | None = None
+    paints_with: str | None = None
 
     @property
     def arity(self) -> int:
@@ -55,10 +62,11 @@ class Primitive:
 REGISTRY: dict[str, Primitive] = {}
 
 
-def primitive(category: str, keeps_shape_of: str | None = None
+def primitive(category: str, keeps_shape_of: str | None = None,
+              paints_with: str | None = None
               ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register the decorated function as a DSL primitive of `category` (`keeps_shape_of`:
-    see ``Primitive``)."""
+    """Register the decorated function as a DSL primitive of `category` (`keeps_shape_of`
+    and `paints_with`: see ``Primitive``)."""
     if category not in CATEGORIES:
         raise ValueError(f"unknown primitive category {category!r}; known: {CATEGORIES}")
 
@@ -82,8 +90,13 @@ def primitive(category: str, keeps_shape_of: str | None = None
                 or params[names.index(keeps_shape_of)] != "Grid"):
             raise ValueError(f"primitive {name!r}: keeps_shape_of={keeps_shape_of!r} must "
                              f"name a Grid parameter of a primitive returning a Grid")
+        if paints_with is not None and (
+                keeps_shape_of is None or paints_with not in names
+                or params[names.index(paints_with)] != "Colour"):
+            raise ValueError(f"primitive {name!r}: paints_with={paints_with!r} must name a "
+                             f"Colour parameter of a primitive that keeps a grid's shape")
         REGISTRY[name] = Primitive(name, fn, tuple(params), tuple(names), returns, doc[0],
-                                   category, keeps_shape_of)
+                                   category, keeps_shape_of, paints_with)
         return fn
 
     return register

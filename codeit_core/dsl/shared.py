@@ -20,6 +20,12 @@ shape is not (h, w), returns ``(None, "shape", …)`` without running the rest: 
 cannot equal a target of that shape. A search compares outputs with demonstration
 targets and needs no more.
 
+A program whose last line only writes one colour into a grid (``Primitive.paints_with``:
+``fill_cells(x5, RED, x9)``) can put right only the cells of the grid whose target colour
+is that colour. ``plan.run(index, state, target=grid)`` computes the grid and the colour
+first and, when a cell the grid has wrong wants another colour, returns
+``(None, "colour", …)`` without computing the rest (``x9``, often most of the work).
+
 Every call goes through the interpreter's own step loop (``interpreter._execute``), so a
 program's outcome is the one ``run`` gives: the same caps, checks and error kinds. A call
 that fails is remembered as failed for every program that uses it, a timeout included
@@ -50,11 +56,15 @@ class SharedPlan:
         self.static_errors: dict[int, tuple[str, str]] = {}
         # per program: (the slot whose shape its output has, steps that compute it) or None
         self.shape_roots: list[tuple[int, int] | None] = []
+        # per program: (its last line's grid slot, colour slot, indices of the steps that
+        # compute both) when that line only writes the colour into the grid, else None
+        self.paint_roots: list[tuple[int, int, tuple] | None] = []
         keys: dict[tuple, int] = {}
         for index, program in enumerate(programs):
             if program is None:
                 self.plans.append(None)
                 self.shape_roots.append(None)
+                self.paint_roots.append(None)
                 self.static_errors[index] = ("syntax", "the program does not parse")
                 continue
             try:
@@ -62,6 +72,7 @@ class SharedPlan:
             except DSLError as e:
                 self.plans.append(None)
                 self.shape_roots.append(None)
+                self.paint_roots.append(None)
                 self.static_errors[index] = (e.kind, str(e))
                 continue
             slot_of = {INPUT: 0}
@@ -79,6 +90,7 @@ class SharedPlan:
                 steps.append((fn, n, a, b, c, slots, target, check, name))
             self.plans.append((program, tuple(steps), steps[-1][6]))
             self.shape_roots.append(_shape_root(program, steps))
+            self.paint_roots.append(_paint_root(program, steps))
 
         # programs with shared calls next to each other (by the slots they fill)
         def targets(i: int) -> tuple:
@@ -121,13 +133,16 @@ class SharedPlan:
         return _State(self, grid)
 
     def run(self, index: int, state: "_State", check_output: bool = True,
-            dims: tuple[int, int] | None = None) -> tuple[Any, str | None, str]:
+            dims: tuple[int, int] | None = None, target: Any = None
+            ) -> tuple[Any, str | None, str]:
         """Program `index` on the state's input: (output, None, "") or (None, kind, message).
 
         Without `check_output` the final value is returned as it is, valid grid or not (a
         caller comparing it with a target grid needs no more). With `dims`, a program
         whose output is known to have another shape returns (None, "shape", message)
-        before its last lines run (see the module docstring). A BaseException from
+        before its last lines run (see the module docstring). With `target` (a grid; its
+        shape is `dims`), a program whose output provably differs from it returns
+        (None, "shape" or "colour", message) as early. A BaseException from
         outside (the caller's timeout alarm) marks the call it interrupted as a timeout
         and propagates."""
         plan = self.plans[index]
@@ -135,19 +150,34 @@ class SharedPlan:
             kind, message = self.static_errors[index]
             return None, kind, message
         program, steps, out = plan
+        if target is not None:
+            dims = (len(target), len(target[0]))
         if dims is not None:
             root = self.shape_roots[index]
             if root is not None:
                 slot, n_steps = root
                 if n_steps:
-                    early = self._fill(program, steps[:n_steps], state)
+                    early = self._fill(program, steps, state, range(n_steps))
                     if early is not None:
                         return early
                 shape = state.shape(slot)
                 if shape is not None and shape != dims:
                     return None, "shape", (f"the output is {shape[0]}x{shape[1]}, "
                                            f"not {dims[0]}x{dims[1]}")
-        failure = self._fill(program, steps, state)
+        if target is not None:
+            root = self.paint_roots[index]
+            if root is not None:
+                grid, colour, needed = root
+                if needed:
+                    early = self._fill(program, steps, state, needed)
+                    if early is not None:
+                        return early
+                wanted = state.wanted(grid, target)
+                paint = state.env[colour]
+                if wanted and any(c != paint for c in wanted):
+                    return None, "colour", (f"the target's cells that differ from the grid "
+                                            f"are not all of the colour {paint!r:.20}")
+        failure = self._fill(program, steps, state, range(len(steps)))
         if failure is not None:
             return failure
         value = state.env[out]
@@ -157,11 +187,13 @@ class SharedPlan:
                 return None, "invalid_grid", f"the output {problem}"
         return value, None, ""
 
-    def _fill(self, program: Program, steps: tuple, state: "_State"
+    def _fill(self, program: Program, steps: tuple, state: "_State", lines: Sequence[int]
               ) -> tuple[None, str, str] | None:
-        """Compute the slots of `steps` not computed yet: None, or the failure."""
+        """Compute the slots of the `lines` (indices, in order) of `steps` not computed
+        yet: None, or the failure."""
         env, failed, ids, memo = state.env, state.failed, state.ids, state.memo
-        for i, step in enumerate(steps):
+        for i in lines:
+            step = steps[i]
             target = step[6]
             if env[target] is not _UNSET:
                 continue
@@ -192,6 +224,25 @@ class SharedPlan:
         return None
 
 
+def _paint_root(program: Program, steps: list[tuple]) -> tuple[int, int, tuple] | None:
+    """(grid slot, colour slot, lines) of the program's last line when its primitive
+    writes only that colour into that grid (``paints_with``); `lines` are the indices of
+    the steps that compute the two, in order (no other line: the patch is what a stop
+    saves). None for other programs."""
+    prim = REGISTRY[program.lines[-1].function]
+    if prim.paints_with is None:
+        return None
+    slots = steps[-1][5]
+    grid = slots[prim.param_names.index(prim.keeps_shape_of)]
+    colour = slots[prim.param_names.index(prim.paints_with)]
+    wanted, lines = {grid, colour}, []
+    for k in range(len(steps) - 2, -1, -1):
+        if steps[k][6] in wanted:
+            lines.append(k)
+            wanted.update(steps[k][5])
+    return grid, colour, tuple(reversed(lines))
+
+
 def _shape_root(program: Program, steps: list[tuple]) -> tuple[int, int] | None:
     """(slot, n): the program's output has the shape of `slot`'s grid, computed by its
     first n steps; None when its last line does not keep a shape."""
@@ -218,7 +269,7 @@ class _State:
     memo — a call of the same function on equal argument values (e.g. after a mutated
     line that changed nothing on this input) is not computed twice."""
 
-    __slots__ = ("env", "failed", "ids", "memo", "values", "shapes")
+    __slots__ = ("env", "failed", "ids", "memo", "values", "shapes", "wants")
 
     def __init__(self, plan: SharedPlan, grid: Any) -> None:
         self.env = plan.template[:]
@@ -230,6 +281,7 @@ class _State:
         self.memo: dict[tuple, tuple] = {}
         self.values: dict[tuple, int] = {(type(grid), grid): 0}
         self.shapes: dict[int, tuple[int, int] | None] = {}
+        self.wants: dict[int, tuple[Any, frozenset]] = {}
 
     def shape(self, slot: int) -> tuple[int, int] | None:
         """(height, width) of the value in `slot` when it is rows of one length (a grid,
@@ -237,6 +289,20 @@ class _State:
         if slot not in self.shapes:
             self.shapes[slot] = rectangle(self.env[slot])
         return self.shapes[slot]
+
+    def wanted(self, slot: int, target: Any) -> frozenset:
+        """The target's colours at the cells where the grid in `slot` differs from it;
+        empty when that value is not a grid of the target's shape (nothing is known)."""
+        known = self.wants.get(slot)
+        if known is not None and known[0] is target:
+            return known[1]
+        grid = self.env[slot]
+        colours: frozenset = frozenset()
+        if self.shape(slot) == (len(target), len(target[0])):
+            colours = frozenset(t for row, goal in zip(grid, target) if row != goal
+                                for v, t in zip(row, goal) if v != t)
+        self.wants[slot] = (target, colours)
+        return colours
 
     def identify(self, value: Any, check: int, slot: int) -> Any:
         if check not in _EXACT_CHECKS:
