@@ -147,7 +147,9 @@ def test_create_step_and_chart_a_run(page, app_url, runs_dir, screenshot):
     page.get_by_text(f"{HEADLINE} solved").wait_for()
     page.get_by_text("Iteration 1 done").wait_for()
     screenshot("run_step_score")
-    # one step's view at a time: the page stays short (the five views stacked: 4,391 px)
+    # one step's view at a time: the page stays short (the five views stacked: 4,391 px),
+    # measured once the script run is over (a run in flight still shows the last view)
+    settle(page)
     assert page.evaluate(PAGE_HEIGHT) < 2_000
     widget(page, "rv_view").get_by_text("Execute · 1").click()
     page.get_by_role("heading", name="Execute — iteration 1", exact=True).wait_for()
