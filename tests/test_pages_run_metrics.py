@@ -570,3 +570,16 @@ def test_metrics_groups_the_seeds_of_one_config_with_a_band_and_smooths(finished
     no_failure(at)
     smoothed = values(json.loads(at.get("plotly_chart")[0].proto.spec)["data"][-1]["y"])
     assert smoothed == [mean[0], (mean[0] + mean[1]) / 2]
+
+
+def test_the_search_caption_says_why_runs_were_stopped_early():
+    from ui.step_views import search_caption
+
+    text = search_caption({"executions": 11_182_164, "shape_skipped": 8_009_680,
+                           "colour_skipped": 3_564_209, "worker_restarts": 1,
+                           "errors": {"runtime": 2_706_448, "timeout": 98, "type": 0}})
+    assert text == ("11,182,164 program executions; stopped before their costly lines: "
+                    "8,009,680 whose output would have had the wrong shape, 3,564,209 whose "
+                    "last line would have painted a colour the target does not want there · "
+                    "errors: runtime 2,706,448, timeout 98 · 1 worker restart(s)")
+    assert search_caption({"executions": 5}) == "5 program executions · errors: none"

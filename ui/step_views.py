@@ -69,6 +69,21 @@ def show_seed(loop: CodeItLoop) -> None:
                        f"stored in the policy pool: the policy pretrains and learns on them.")
 
 
+def search_caption(stats: dict[str, Any]) -> str:
+    """The search's executions, early stops, errors and restarts, in one line."""
+    errors = {kind: n for kind, n in (stats.get("errors") or {}).items() if n}
+    stops = [f"{n:,} {why}" for n, why in (
+        (stats.get("shape_skipped", 0), "whose output would have had the wrong shape"),
+        (stats.get("colour_skipped", 0), "whose last line would have painted a colour the "
+                                         "target does not want there")) if n]
+    return (f"{stats.get('executions', 0):,} program executions"
+            + (f"; stopped before their costly lines: {', '.join(stops)}" if stops else "")
+            + " · errors: "
+            + (", ".join(f"{kind} {n:,}" for kind, n in errors.items()) or "none")
+            + (f" · {stats['worker_restarts']} worker restart(s)"
+               if stats.get("worker_restarts") else ""))
+
+
 def show_search(loop: CodeItLoop, stats: dict[str, Any]) -> None:
     """The search tasks' summary, then the chosen task's top-3 search candidates."""
     took = "cached" if stats.get("cached") else f"{stats.get('seconds', 0)} s"
@@ -76,17 +91,7 @@ def show_search(loop: CodeItLoop, stats: dict[str, Any]) -> None:
                 f"mutant samples) × {stats.get('tasks', 0):,} tasks → "
                 f"{stats.get('candidates', 0):,} candidates, {stats.get('solved', 0)} tasks "
                 f"solved (top-3) · {took}")
-    errors = {kind: n for kind, n in (stats.get("errors") or {}).items() if n}
-    stops = [f"{n:,} {why}" for n, why in (
-        (stats.get("shape_skipped", 0), "an output of the wrong shape"),
-        (stats.get("colour_skipped", 0), "a last line painting a colour the target does "
-                                         "not want")) if n]
-    st.caption(f"{stats.get('executions', 0):,} program executions"
-               + (f" (more stopped before running: {'; '.join(stops)})" if stops else "")
-               + " · errors: "
-               + (", ".join(f"{kind} {n:,}" for kind, n in errors.items()) or "none")
-               + (f" · {stats['worker_restarts']} worker restart(s)"
-                  if stats.get("worker_restarts") else ""))
+    st.caption(search_caption(stats))
     found = loop.run_store.search_found()
     ids = sorted((t.id for t in loop.tasks),
                  key=lambda tid: (not found.get(tid, (0, False))[1], tid not in found, tid))
