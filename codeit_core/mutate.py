@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 from codeit_core.dsl import CONSTANTS, REGISTRY, Const, DSLError, Line, PrimRef, Program, \
@@ -80,6 +81,8 @@ class _Tables:
         self.function_args = tuple(p.name for p in self.prims if 1 <= p.arity <= 2)
         self.all_function_args = tuple(p.name for p in self.prims if p.arity >= 1)
         self._producers: dict[tuple[str, bool], list] = {}
+        self._returning: dict[tuple, list] = {}
+        self._replacements: dict[tuple, list] = {}
 
     def producers(self, param: str, allow_any: bool) -> list:
         """Primitives whose return type `param` accepts; ``Any`` returns only if allowed."""
@@ -90,6 +93,32 @@ class _Tables:
                      if p.arity >= 1 and (p.returns != "Any" or allow_any or param == "Any")
                      and accepts(param, p.returns)]
             self._producers[key] = found
+        return found
+
+    def returning(self, uses: tuple[str, ...], allow_any: bool) -> list:
+        """Primitives of one parameter or more whose return type every parameter type of
+        `uses` accepts; ``Any`` returns only if allowed."""
+        key = (uses, allow_any)
+        found = self._returning.get(key)
+        if found is None:
+            found = [p for p in self.prims if p.arity >= 1
+                     and all(accepts(u, p.returns) for u in uses)
+                     and (allow_any or p.returns != "Any")]
+            self._returning[key] = found
+        return found
+
+    def replacements(self, function: str, arg_types: tuple[str, ...],
+                     uses: tuple[str, ...]) -> list:
+        """Primitives other than `function` that take arguments of `arg_types` and return
+        what every parameter type of `uses` accepts."""
+        key = (function, arg_types, uses)
+        found = self._replacements.get(key)
+        if found is None:
+            found = [p for p in self.prims
+                     if p.arity == len(arg_types) and p.name != function
+                     and all(accepts(pt, at) for pt, at in zip(p.params, arg_types))
+                     and all(accepts(u, p.returns) for u in uses)]
+            self._replacements[key] = found
         return found
 
 
@@ -197,12 +226,12 @@ def _fresh_name(program: Program) -> str:
     return f"new{k}"
 
 
-def _new_call(rng: random.Random, returns_for: Callable[[str], bool], env, tables: _Tables,
+def _new_call(rng: random.Random, uses: tuple[str, ...], env, tables: _Tables,
               need_ref: bool, allow_any: bool) -> tuple[str, tuple] | None:
-    """A random well-typed call (function, args) over `env` whose return type satisfies
-    `returns_for`; with `need_ref`, at least one argument is a variable."""
-    prims = [p for p in tables.prims if p.arity >= 1 and returns_for(p.returns)
-             and (allow_any or p.returns != "Any")]
+    """A random well-typed call (function, args) over `env` whose return type every
+    parameter type of `uses` accepts; with `need_ref`, at least one argument is a
+    variable."""
+    prims = tables.returning(uses, allow_any)
     if not prims:
         return None
     for _ in range(_TRIES_PER_LINE):
@@ -257,8 +286,7 @@ def _op_insert_line(program, i, types, rng, tables, max_lines):
     param = prim.params[k]
     env = _env_before(program, i, types)
     allow_any = rng.random() < 0.15
-    made = _new_call(rng, lambda r: accepts(param, r), env, tables, need_ref=True,
-                     allow_any=allow_any)
+    made = _new_call(rng, (param,), env, tables, need_ref=True, allow_any=allow_any)
     if made is None:
         return None
     name = _fresh_name(program)
@@ -271,13 +299,9 @@ def _op_insert_line(program, i, types, rng, tables, max_lines):
 
 def _op_replace_function(program, i, types, rng, tables, max_lines):
     line = program.lines[i]
-    arg_types = [_arg_type(a, types) for a in line.args]
-    uses = _uses(program, i)
-    n = len(arg_types)
-    candidates = [p for p in tables.prims
-                  if p.arity == n and p.name != line.function
-                  and all(accepts(pt, at) for pt, at in zip(p.params, arg_types))
-                  and all(accepts(u, p.returns) for u in uses)]
+    candidates = tables.replacements(line.function,
+                                     tuple(_arg_type(a, types) for a in line.args),
+                                     tuple(_uses(program, i)))
     if not candidates:
         return None
     # Prefer primitives of a concrete return type; an Any return fits every use statically.
@@ -294,8 +318,7 @@ def _op_regenerate_line(program, i, types, rng, tables, max_lines):
     uses = _uses(program, i)
     env = _env_before(program, i, types)
     allow_any = rng.random() < 0.15
-    made = _new_call(rng, lambda r: all(accepts(u, r) for u in uses), env, tables,
-                     need_ref=True, allow_any=allow_any)
+    made = _new_call(rng, tuple(uses), env, tables, need_ref=True, allow_any=allow_any)
     if made is None:
         return None
     function, args = made
@@ -340,13 +363,16 @@ def _finish(candidate: Program | None, parent_texts: set[str], max_lines: int,
     return result
 
 
-def _parent_texts(program: Program) -> set[str]:
+@lru_cache(maxsize=4096)
+def _parent_texts(program: Program) -> frozenset[str]:
+    """The texts a mutant of `program` must not have (a mutation starts from the same
+    programs again and again: remembered)."""
     texts = {format_program(canonical(program))}
     try:
         texts.add(format_program(canonical(remove_dead_lines(program))))
     except DSLError:
         pass
-    return texts
+    return frozenset(texts)
 
 
 def mutate_with_info(program: Program, rng: random.Random,
