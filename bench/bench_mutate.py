@@ -2,7 +2,9 @@
 
 Mutates every stored reference program (``codeit_core/solutions/programs``) of its
 arc1-train task, runs the candidates in a real sandboxed ``Executor`` on the demonstration
-inputs, and prints mutants accepted per second and the acceptance rate.
+inputs, and prints mutants accepted per second, the acceptance rate, the parent process's
+CPU time (mutation itself runs there) and a digest of the mutants (task and text, in order:
+a speed change must leave it as it is).
 
     python bench/bench_mutate.py                    # 1000 mutants, seed 0, all cores
     python bench/bench_mutate.py -n 5000 --seed 1 --workers 2 --timeout 0.5
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import hashlib
 import random
 import sys
 import time
@@ -46,17 +49,20 @@ def main(argv: list[str] | None = None) -> None:
             nonlocal attempted
             attempted = att
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         mutants = generate_mutants(parents, args.mutants, ex, random.Random(args.seed),
                                    progress=progress, batch_size=args.batch)
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
         info = ex.cache_info()
     depths = collections.Counter(m.depth for m in mutants)
     per_task = collections.Counter(m.task_id for m in mutants)
     print(f"accepted {len(mutants)} of {attempted} attempts "
           f"(acceptance rate {len(mutants) / max(1, attempted):.1%}) in {elapsed:.2f} s")
     print(f"{len(mutants) / elapsed:.1f} mutants/s, {attempted / elapsed:.1f} attempts/s, "
-          f"{info['executions']} executions")
+          f"{info['executions']} executions; parent CPU {cpu:.1f} s")
+    digest = hashlib.sha256("\n\n".join(f"{m.task_id}\n{m.program}" for m in mutants)
+                            .encode()).hexdigest()[:16]
+    print(f"mutants digest {digest}")
     print(f"depths: {dict(sorted(depths.items()))}; "
           f"tasks: {len(per_task)}, most mutants for one task: {max(per_task.values(), default=0)}")
 
