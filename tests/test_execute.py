@@ -98,6 +98,22 @@ def test_one_result_per_pair_with_duplicates_and_empty_jobs():
         assert ex.run_batch([]) == []
 
 
+def test_chunks_keep_the_batch_order():
+    # a job's inputs stay together, and so do consecutive jobs on the same grids (one
+    # task's samples): the order in which the batch gave them, not sorted by text
+    from codeit_core.execute import _Unit
+
+    ex = Executor(workers=1, chunk_size=3, cache_size=0)
+    try:
+        units = [_Unit(text, grid) for text in ("O = transpose(I)", "O = rotate_cw(I)")
+                 for grid in (SMALL, SQUARE)] + [_Unit("O = flip_horizontal(I)", MID)]
+        chunks = list(ex._chunks(units))
+        assert [len(c.units) for c in chunks] == [3, 2]
+        assert [u for c in chunks for u in c.order] == units
+    finally:
+        ex.close()
+
+
 @pytest.mark.parametrize("text, kind, line", [
     ("x1 = rotate_cw(I)\nO = nonsense(x1)\n", "syntax", 2),
     ("x1 = first(I)\nO = rotate_cw(x1)\n", "type", 2),
