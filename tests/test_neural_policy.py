@@ -170,3 +170,19 @@ def test_every_neural_option_is_a_documented_field():
     assert all(len(docs.get(n, "")) > 10 for n in names), set(names) - set(docs)
     with pytest.raises(ValueError, match="unknown option"):
         make_policy("neural", {"hiden": 32})
+
+
+def test_encoder_input_is_each_grid_one_hot_then_its_mask():
+    policy = make_policy("neural", TINY)
+    a = ((1, 2, 0), (3, 4, 9))           # 2x3 input
+    b = ((5,), (6,), (7,))               # 3x1 output
+    grids, feats, owner = policy._batch_pairs([[(a, b)]])
+    assert grids.shape == (1, 22, 4, 4)  # padded to the even size that holds both
+    assert owner.tolist() == [0] and feats.shape[0] == 1
+    expected = torch.zeros(22, 4, 4)
+    for base, grid in ((0, a), (11, b)):
+        for r, row in enumerate(grid):
+            for c, colour in enumerate(row):
+                expected[base + colour, r, c] = 1.0   # the colour's channel
+                expected[base + 10, r, c] = 1.0       # inside the grid
+    assert torch.equal(grids[0], expected)

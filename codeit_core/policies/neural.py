@@ -679,11 +679,14 @@ class NeuralPolicy:
             codes[i, 0, :a.shape[0], :a.shape[1]] = a
             codes[i, 1, :b.shape[0], :b.shape[1]] = b
         c = torch.from_numpy(codes).to(self.device)
-        inside = (c >= 0)
-        onehot = F.one_hot(c.clamp(min=0), 10).permute(0, 1, 4, 2, 3).float()
-        onehot = onehot * inside.unsqueeze(2)
-        grids = torch.cat([onehot[:, 0], inside[:, 0:1].float(), onehot[:, 1],
-                           inside[:, 1:2].float()], 1)
+        inside = (c >= 0).unsqueeze(2).float()
+        # per grid of a pair 11 channels, written in place: its colour's one-hot (10) where
+        # a cell is inside the grid, then that mask; (P, 2, 11, H, W) is (P, 22, H, W) in
+        # the encoder's channel order (one float tensor: no int64 one-hot, no copies)
+        grids = torch.zeros(P, 2, 11, H, W, device=self.device)
+        grids.scatter_(2, c.clamp(min=0).unsqueeze(2), inside)
+        grids[:, :, 10:] = inside
+        grids = grids.view(P, 22, H, W)
         feats = torch.from_numpy(np.stack([x[2] for x in items])).to(self.device)
         return grids, feats, torch.tensor(owner, dtype=torch.long, device=self.device)
 
