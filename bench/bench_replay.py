@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import sqlite3
 import sys
 import time
 from collections import Counter
@@ -31,19 +30,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from codeit_core.dsl import DSLError, parse, run  # noqa: E402
 from codeit_core.execute import Executor  # noqa: E402
 from codeit_core.loop import select_tasks  # noqa: E402
-from codeit_core.runs import RunConfig  # noqa: E402
+from codeit_core.runs import RunDir  # noqa: E402
 
 
 def _jobs(run_dir: Path, iteration: int | None) -> tuple[int, list[tuple[str, list]]]:
-    config = RunConfig.from_dict(json.loads((run_dir / "config.json").read_text()))
-    tasks = {t.id: t for t in select_tasks(config)}
-    with sqlite3.connect(f"file:{run_dir / 'run.sqlite'}?mode=ro", uri=True) as conn:
+    run = RunDir(run_dir)
+    tasks = {t.id: t for t in select_tasks(run.config())}
+    conn = run.connect(readonly=True)
+    try:
         if iteration is None:
             iteration = conn.execute("SELECT MAX(iteration) FROM samples").fetchone()[0]
             if iteration is None:
                 raise SystemExit(f"{run_dir}: no samples yet")
         rows = conn.execute("SELECT task_id, program FROM samples WHERE iteration = ? "
                             "ORDER BY id", (iteration,)).fetchall()
+    finally:
+        conn.close()
     if not rows:
         raise SystemExit(f"{run_dir}: iteration {iteration} has no samples")
     jobs = [(program, tasks[task_id].demo_inputs + tasks[task_id].test_inputs)
@@ -76,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     with Executor(workers=args.workers, timeout=args.timeout, cache_size=0) as ex:
         ex.run_batch(jobs[:200])  # start the workers (not part of a step's cost)
         for _ in range(args.repeat):
-            workers = [psutil.Process(w.process.pid) for w in ex._workers if w is not None]
+            workers = [psutil.Process(pid) for pid in ex.worker_pids()]
             before = [_cpu(p) for p in workers]
             started, parent = time.perf_counter(), time.process_time()
             results = ex.run_batch(jobs)
