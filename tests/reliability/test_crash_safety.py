@@ -156,8 +156,10 @@ def test_kill_9_in_every_phase_then_resume_equals_an_uninterrupted_run(tmp_path)
         t0 = time.monotonic()
         roll = rng.random()
         mode = "random delay" if roll < 0.25 else "start-up" if roll < 0.4 else "phase"
-        # short steps (store, score, the next learn) follow these phases: kill at once
-        delay = 0.0 if target in ("executed", "stored", "scored") else rng.uniform(0, 0.05)
+        # short steps (execute on these few tasks, store, score, the next learn) follow
+        # these phases: kill at once
+        delay = 0.0 if target in ("sampled", "executed", "stored", "scored") \
+            else rng.uniform(0, 0.05)
         shown = None
         try:
             if target == "seeding":
