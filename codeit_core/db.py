@@ -71,6 +71,7 @@ CREATE TABLE IF NOT EXISTS samples (
 );
 CREATE INDEX IF NOT EXISTS samples_task ON samples (task_id, demo_accuracy DESC, length);
 CREATE INDEX IF NOT EXISTS samples_right ON samples (task_id, iteration) WHERE test_correct = 1;
+CREATE INDEX IF NOT EXISTS samples_program ON samples (task_id, program) WHERE demo_accuracy > 0;
 CREATE TABLE IF NOT EXISTS candidates (
     iteration   INTEGER NOT NULL,
     scope       TEXT NOT NULL CHECK (scope IN ('policy_only', 'cumulative',
